@@ -1,0 +1,192 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { DomainError } from '#src/common/errors/domain-error.js';
+import { ErrorCode } from '#src/common/errors/error-code.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE, Problem } from '#src/common/errors/problem.js';
+
+/** SQLSTATE classes and socket errors that mean "the database cannot be reached right now". */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57014',
+]);
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
+
+/**
+ * Turns every error into `application/problem+json`. Domain codes map to statuses in one
+ * exhaustive switch; anything unexpected becomes a 500 that names the request id and never
+ * carries a stack trace to the client.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    const requestId = request.id === undefined ? undefined : String(request.id);
+    const problem = this.toProblem(exception, request.originalUrl ?? request.url, requestId);
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, requestId, code: problem.code }, 'request failed');
+    }
+    if (response.headersSent) return;
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown, instance: string, requestId?: string): Problem {
+    const extras = { instance, requestId };
+    if (exception instanceof DomainError) {
+      return buildProblem(exception.code, exception.message, {
+        ...extras,
+        errors: exception.errors,
+      });
+    }
+    const bodyParserProblem = fromBodyParser(exception);
+    if (bodyParserProblem)
+      return buildProblem(bodyParserProblem.code, bodyParserProblem.detail, extras);
+    if (exception instanceof HttpException) return fromHttpException(exception, extras);
+    if (isDatabaseUnavailable(exception)) {
+      return buildProblem(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'The database cannot be reached; retry later.',
+        extras,
+      );
+    }
+    if (exception instanceof QueryFailedError) {
+      const mapped = fromConstraintViolation(exception);
+      if (mapped) return buildProblem(mapped.code, mapped.detail, extras);
+    }
+    return buildProblem(
+      ErrorCode.INTERNAL_ERROR,
+      `An unexpected error occurred; quote request id ${requestId ?? 'unknown'} when reporting it.`,
+      extras,
+    );
+  }
+}
+
+interface Mapped {
+  code: ErrorCode;
+  detail: string;
+}
+
+/** body-parser marks its errors with a `type`; they reach the filter before any route runs. */
+function fromBodyParser(exception: unknown): Mapped | null {
+  const type = (exception as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return { code: ErrorCode.VALIDATION_FAILED, detail: 'The request body is not valid JSON.' };
+    case 'entity.too.large':
+      return {
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+        detail: 'The request body exceeds the size limit.',
+      };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return {
+        code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        detail: 'The request body encoding is not supported.',
+      };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { code: ErrorCode.VALIDATION_FAILED, detail: 'The request body could not be read.' };
+    default:
+      return null;
+  }
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  401: ErrorCode.UNAUTHENTICATED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.NOT_FOUND,
+  406: ErrorCode.NOT_ACCEPTABLE,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.TOO_MANY_REQUESTS,
+  503: ErrorCode.SERVICE_UNAVAILABLE,
+};
+
+function fromHttpException(
+  exception: HttpException,
+  extras: { instance: string; requestId?: string },
+): Problem {
+  const status = exception.getStatus();
+  const code =
+    STATUS_CODES[status] ??
+    (status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.VALIDATION_FAILED);
+  const body = exception.getResponse();
+  const message =
+    typeof body === 'object' && body !== null && 'message' in body
+      ? ([] as unknown[]).concat((body as { message: unknown }).message).join('; ')
+      : exception.message;
+  const detail = code === ErrorCode.NOT_FOUND ? notFoundDetail(message) : message;
+  return buildProblem(code, detail, extras);
+}
+
+function notFoundDetail(message: string): string {
+  return message.startsWith('Cannot ') ? `No route: ${message.slice('Cannot '.length)}` : message;
+}
+
+function isDatabaseUnavailable(exception: unknown): boolean {
+  const candidate = exception as {
+    code?: unknown;
+    driverError?: { code?: unknown };
+    message?: unknown;
+  } | null;
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  if (
+    typeof code === 'string' &&
+    (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))
+  )
+    return true;
+  const message = typeof candidate?.message === 'string' ? candidate.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(
+    message,
+  );
+}
+
+function fromConstraintViolation(exception: QueryFailedError): Mapped | null {
+  const driverError = exception.driverError as {
+    code?: string;
+    constraint?: string;
+    detail?: string;
+  };
+  const constraint = driverError.constraint ? ` (${driverError.constraint})` : '';
+  switch (driverError.code) {
+    case '23505':
+      return {
+        code: ErrorCode.CONFLICT,
+        detail: `A record with the same unique values already exists${constraint}.`,
+      };
+    case '23514':
+    case '23502':
+    case '23503':
+    case '22P02':
+    case '22003':
+    case '22007':
+    case '22008':
+      return {
+        code: ErrorCode.CONSTRAINT_VIOLATION,
+        detail: `The data breaks a rule of the ledger${constraint}.`,
+      };
+    default:
+      return null;
+  }
+}

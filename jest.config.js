@@ -6,7 +6,7 @@ const swc = JSON.parse(
 
 const shared = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { ...swc, swcrc: false }] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@electric-sql)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@electric-sql|@apidevtools)/)'],
   moduleNameMapper: {
     '^#src/(.*)\\.js$': '<rootDir>/src/$1',
     '^#migrations/(.*)\\.js$': '<rootDir>/migrations/$1',
@@ -24,7 +24,7 @@ export default {
       ...shared,
       displayName: 'http',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/test/global-setup.cjs',
+      globalSetup: '<rootDir>/test/global-setup.ts',
     },
   ],
 };

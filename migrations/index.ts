@@ -1,5 +1,14 @@
 import { Foundation1764320000000 } from '#migrations/1764320000000-Foundation.js';
 import { AppendOnlyAudit1764320000001 } from '#migrations/1764320000001-AppendOnlyAudit.js';
+import { Ledger1764320000100 } from '#migrations/1764320000100-Ledger.js';
+import { LedgerRules1764320000101 } from '#migrations/1764320000101-LedgerRules.js';
+import { ReferenceData1764320000102 } from '#migrations/1764320000102-ReferenceData.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
-export const MIGRATIONS: Function[] = [Foundation1764320000000, AppendOnlyAudit1764320000001];
+export const MIGRATIONS: Function[] = [
+  Foundation1764320000000,
+  AppendOnlyAudit1764320000001,
+  Ledger1764320000100,
+  LedgerRules1764320000101,
+  ReferenceData1764320000102,
+];

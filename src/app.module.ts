@@ -14,6 +14,19 @@ import { loggerParams } from '#src/common/logging.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import { buildDataSourceOptions, type DatabaseTarget } from '#src/database/database-options.js';
 import { HealthController } from '#src/health/health.controller.js';
+import { IdempotencyService } from '#src/common/http/idempotency.service.js';
+import { DonorsController } from '#src/donors/donors.controller.js';
+import { DonorsService } from '#src/donors/donors.service.js';
+import { JournalService } from '#src/ledger/journal.service.js';
+import { LedgerController } from '#src/ledger/ledger.controller.js';
+import { PaymentsController } from '#src/payments/payments.controller.js';
+import { PaymentsService } from '#src/payments/payments.service.js';
+import { PledgesController } from '#src/pledges/pledges.controller.js';
+import { PledgesService } from '#src/pledges/pledges.service.js';
+import { RatesController } from '#src/rates/rates.controller.js';
+import { RatesService } from '#src/rates/rates.service.js';
+import { ReceiptsController } from '#src/receipts/receipts.controller.js';
+import { ReceiptsService } from '#src/receipts/receipts.service.js';
 
 /**
  * The application, built from a validated configuration and a database target chosen by the
@@ -29,7 +42,17 @@ export class AppModule {
         TypeOrmModule.forRoot(buildDataSourceOptions(config, target)),
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
       ],
-      controllers: [HealthController, ApiKeysController, AuditEventsController],
+      controllers: [
+        HealthController,
+        ApiKeysController,
+        AuditEventsController,
+        RatesController,
+        DonorsController,
+        PledgesController,
+        PaymentsController,
+        ReceiptsController,
+        LedgerController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
@@ -37,6 +60,13 @@ export class AppModule {
         AuditService,
         AuditEventsQuery,
         ApiKeysService,
+        IdempotencyService,
+        JournalService,
+        RatesService,
+        DonorsService,
+        PledgesService,
+        PaymentsService,
+        ReceiptsService,
       ],
     };
   }

@@ -69,7 +69,8 @@ async function provisionDatabase(): Promise<ProvisionedDatabase> {
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     return {
-      env: { DATABASE_URL: url.toString() },
+      // The data directory still holds the generated receipt signing key.
+      env: { DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), 'unfssc-test-')) },
       drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
     };
   }

@@ -1,0 +1,31 @@
+import { todayUtc } from '#src/common/dates.js';
+import { DomainError } from '#src/common/errors/domain-error.js';
+import { ErrorCode } from '#src/common/errors/error-code.js';
+
+/** Raises DATE_IN_FUTURE: every event's date is given by the client and may not be after today (UTC). */
+export function assertNotFuture(date: string, field: string): void {
+  const today = todayUtc();
+  if (date > today) {
+    throw new DomainError(
+      ErrorCode.DATE_IN_FUTURE,
+      `${field} ${date} is after today (${today}, UTC)`,
+      [{ field, message: `may not be after today (${today})` }],
+    );
+  }
+}
+
+/** Raises DATE_OUT_OF_ORDER when `date` precedes `earliest`, the date of the event it follows. */
+export function assertDateNotAfter(
+  earliest: string,
+  date: string,
+  field: string,
+  what: string,
+): void {
+  if (date < earliest) {
+    throw new DomainError(
+      ErrorCode.DATE_OUT_OF_ORDER,
+      `${field} ${date} is before ${what} (${earliest})`,
+      [{ field, message: `may not be before ${what} (${earliest})` }],
+    );
+  }
+}

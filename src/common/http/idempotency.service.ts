@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Actor } from '#src/auth/actor.js';
+import { canonicalJson, sha256Hex } from '#src/common/canonical-json.js';
+import { DomainError } from '#src/common/errors/domain-error.js';
+import { ErrorCode } from '#src/common/errors/error-code.js';
+
+export interface HttpOutcome<T> {
+  status: number;
+  body: T;
+}
+
+export interface IdempotentOutcome<T> extends HttpOutcome<T> {
+  /** True when this is the stored answer to an earlier request with the same key. */
+  replayed: boolean;
+}
+
+const KEY_PATTERN = /^[\x20-\x7e]{1,200}$/;
+
+/** The request's fingerprint: what it asks for, independent of JSON key order or spacing. */
+export function requestFingerprint(method: string, path: string, body: unknown): string {
+  return sha256Hex(`${method} ${path}\n${canonicalJson(body ?? null)}`);
+}
+
+/**
+ * Raises VALIDATION_FAILED when a required key is missing or a given key is not 1–200 printable
+ * characters. Returns the key, or null when it is optional and absent.
+ */
+export function checkIdempotencyKey(value: unknown, required: boolean): string | null {
+  if (value === undefined || value === '') {
+    if (!required) return null;
+    throw DomainError.validation([
+      { field: 'Idempotency-Key', message: 'header is required for this operation' },
+    ]);
+  }
+  if (typeof value !== 'string' || !KEY_PATTERN.test(value)) {
+    throw DomainError.validation([
+      { field: 'Idempotency-Key', message: 'must be 1 to 200 printable ASCII characters' },
+    ]);
+  }
+  return value;
+}
+
+/**
+ * Runs a write in one transaction together with its idempotency key. The key row is inserted
+ * first: a concurrent request with the same key waits on it, then finds the committed answer
+ * and replays it. A write that fails rolls back its key too, so a retry runs again.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Raises IDEMPOTENCY_KEY_REUSED when the key was used with a different request. */
+  async execute<T>(
+    actor: Actor,
+    fingerprint: string,
+    work: (manager: EntityManager) => Promise<HttpOutcome<T>>,
+  ): Promise<IdempotentOutcome<T>> {
+    const key = actor.idempotencyKey;
+    return this.dataSource.transaction(async (manager) => {
+      if (key !== null && actor.apiKeyId !== null) {
+        const earlier = await this.claim(manager, actor.apiKeyId, key, fingerprint);
+        if (earlier) return earlier as IdempotentOutcome<T>;
+      }
+      const outcome = await work(manager);
+      if (key !== null && actor.apiKeyId !== null) {
+        await manager.query(
+          'UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE api_key_id = $1 AND key = $2',
+          [actor.apiKeyId, key, outcome.status, JSON.stringify(outcome.body)],
+        );
+      }
+      return { ...outcome, replayed: false };
+    });
+  }
+
+  private async claim(
+    manager: EntityManager,
+    apiKeyId: string,
+    key: string,
+    fingerprint: string,
+  ): Promise<IdempotentOutcome<unknown> | null> {
+    const inserted = (await manager.query(
+      `INSERT INTO idempotency_keys (api_key_id, key, request_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key`,
+      [apiKeyId, key, fingerprint],
+    )) as unknown[];
+    if (inserted.length > 0) return null;
+    const [row] = (await manager.query(
+      'SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE api_key_id = $1 AND key = $2',
+      [apiKeyId, key],
+    )) as { request_hash: string; status_code: number; response_body: string }[];
+    if (row.request_hash !== fingerprint) {
+      throw new DomainError(
+        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+      );
+    }
+    return {
+      status: row.status_code,
+      body: JSON.parse(row.response_body) as unknown,
+      replayed: true,
+    };
+  }
+}

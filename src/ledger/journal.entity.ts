@@ -1,0 +1,131 @@
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { decimalTransformer } from '#src/common/money/decimal.transformer.js';
+import type { Decimal } from '#src/common/money/money.js';
+
+/** The chart of accounts (SPEC 9), seeded by migration. */
+@Entity('accounts')
+@Check('ck_accounts_side', `"normal_side" IN ('debit', 'credit')`)
+export class Account {
+  @PrimaryColumn({ type: 'char', length: 4 })
+  code: string;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text' })
+  normalSide: 'debit' | 'credit';
+}
+
+/**
+ * One financial fact with one gap-free sequence number, chained to the previous entry by its
+ * hash. Append-only: triggers refuse UPDATE, DELETE and TRUNCATE.
+ */
+@Entity('journal_entries')
+@Index('ix_journal_entries_source', ['sourceType', 'sourceId'])
+@Index('ix_journal_entries_effective', ['effectiveOn', 'seq'])
+export class JournalEntry {
+  @PrimaryColumn({ type: 'bigint' })
+  seq: string;
+
+  @Column({ type: 'date' })
+  effectiveOn: string;
+
+  @Column({ type: 'text' })
+  kind: string;
+
+  @Column({ type: 'text' })
+  sourceType: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  sourceId: string | null;
+
+  @Column({ type: 'bigint', nullable: true })
+  reversesSeq: string | null;
+
+  @Column({ type: 'timestamptz' })
+  recordedAt: Date;
+
+  @Column({ type: 'char', length: 64 })
+  previousHash: string;
+
+  @Index('uq_journal_entries_hash', { unique: true })
+  @Column({ type: 'char', length: 64 })
+  hash: string;
+}
+
+@Entity('journal_lines')
+@Check('ck_journal_lines_side', `"side" IN ('debit', 'credit')`)
+@Check('ck_journal_lines_amount', `"amount_usd" > 0 AND "amount_original" > 0 AND "rate" > 0`)
+@Index('ix_journal_lines_entry', ['entrySeq', 'lineNo'], { unique: true })
+@Index('ix_journal_lines_rate', ['currency', 'rateEffectiveOn'])
+export class JournalLine {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Column({ type: 'bigint' })
+  entrySeq: string;
+
+  @ManyToOne(() => JournalEntry, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'entry_seq', foreignKeyConstraintName: 'fk_journal_lines_entry' })
+  entry?: JournalEntry;
+
+  @Column({ type: 'smallint' })
+  lineNo: number;
+
+  @Column({ type: 'char', length: 4 })
+  account: string;
+
+  @ManyToOne(() => Account, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'account', foreignKeyConstraintName: 'fk_journal_lines_account' })
+  accountRef?: Account;
+
+  @Column({ type: 'text' })
+  side: 'debit' | 'credit';
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
+  amountUsd: Decimal;
+
+  @Column({ type: 'text' })
+  earmark: string;
+
+  @Column({ type: 'char', length: 3 })
+  currency: string;
+
+  @Column({ type: 'numeric', transformer: decimalTransformer })
+  amountOriginal: Decimal;
+
+  @Column({ type: 'numeric', transformer: decimalTransformer })
+  rate: Decimal;
+
+  @Column({ type: 'date' })
+  rateEffectiveOn: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  donorId: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  pledgeId: string | null;
+}
+
+/** The head of the chain: last sequence number and hash. Its row lock orders all postings. */
+@Entity('ledger_head')
+@Check('ck_ledger_head_single', `"id" = 1`)
+export class LedgerHead {
+  @PrimaryColumn({ type: 'smallint' })
+  id: number;
+
+  @Column({ type: 'bigint' })
+  seq: string;
+
+  @Column({ type: 'char', length: 64 })
+  hash: string;
+}

@@ -1,0 +1,92 @@
+import type { EntityManager } from 'typeorm';
+import type { PaymentResponse } from '#src/payments/payment.dto.js';
+
+/** Columns of a payment as the API shows it, with its reversal status joined in. */
+const SELECT_VIEW = `
+  SELECT p.id, p.donor_id, p.pledge_id, p.currency, p.amount::text AS amount, p.received_on::text AS received_on, p.earmark,
+         p.bank_reference, p.rate::text AS rate, p.rate_effective_on::text AS rate_effective_on, p.amount_usd::text AS amount_usd,
+         p.relieved_usd::text AS relieved_usd, p.fx_gain_loss_usd::text AS fx_gain_loss_usd, p.psc_rate::text AS psc_rate,
+         p.psc_usd::text AS psc_usd, p.receipt_number, p.journal_entry_seq::text AS journal_entry_seq,
+         (r.payment_id IS NOT NULL) AS reversed
+    FROM payments p LEFT JOIN payment_reversals r ON r.payment_id = p.id`;
+
+export interface PaymentRow {
+  id: string;
+  donor_id: string;
+  pledge_id: string | null;
+  currency: string;
+  amount: string;
+  received_on: string;
+  earmark: string;
+  bank_reference: string | null;
+  rate: string;
+  rate_effective_on: string;
+  amount_usd: string;
+  relieved_usd: string;
+  fx_gain_loss_usd: string;
+  psc_rate: string;
+  psc_usd: string;
+  receipt_number: string;
+  journal_entry_seq: string;
+  reversed: boolean;
+}
+
+export async function findPayment(
+  manager: EntityManager,
+  id: string,
+  lock = false,
+): Promise<PaymentRow | null> {
+  // FOR UPDATE OF p locks the payment (not the reversal row, which may not exist) so that two
+  // reversals of one payment queue up and the second sees the first.
+  const rows = (await manager.query(
+    `${SELECT_VIEW} WHERE p.id = $1 ${lock ? 'FOR UPDATE OF p' : ''}`,
+    [id],
+  )) as PaymentRow[];
+  return rows[0] ?? null;
+}
+
+export async function listPayments(
+  manager: EntityManager,
+  filter: { donorId?: string; pledgeId?: string; afterId: string | null; limit: number },
+): Promise<PaymentRow[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  if (filter.donorId) where.push(`p.donor_id = ${param(filter.donorId)}`);
+  if (filter.pledgeId) where.push(`p.pledge_id = ${param(filter.pledgeId)}`);
+  if (filter.afterId)
+    where.push(
+      `(p.created_at, p.id) > (SELECT created_at, id FROM payments WHERE id = ${param(filter.afterId)})`,
+    );
+  return (await manager.query(
+    `${SELECT_VIEW} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.created_at, p.id LIMIT ${param(filter.limit + 1)}`,
+    params,
+  )) as PaymentRow[];
+}
+
+export async function insertPayment(manager: EntityManager, view: PaymentResponse): Promise<void> {
+  await manager.query(
+    `INSERT INTO payments (id, donor_id, pledge_id, currency, amount, received_on, earmark, bank_reference, rate, rate_effective_on,
+                           amount_usd, relieved_usd, fx_gain_loss_usd, psc_rate, psc_usd, journal_entry_seq, receipt_number)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+    [
+      view.id,
+      view.donorId,
+      view.pledgeId,
+      view.currency,
+      view.amount,
+      view.receivedOn,
+      view.earmark,
+      view.bankReference,
+      view.rate,
+      view.rateEffectiveOn,
+      view.amountUsd,
+      view.relievedUsd,
+      view.fxGainLossUsd,
+      view.pscRate,
+      view.pscUsd,
+      view.journalEntrySeq,
+      view.receiptNumber,
+    ],
+  );
+}

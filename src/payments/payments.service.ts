@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '#src/audit/audit.service.js';
+import type { Actor } from '#src/auth/actor.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
+import { assertDateNotAfter, assertNotFuture } from '#src/common/date-rules.js';
+import { maxDate } from '#src/common/dates.js';
+import { DomainError } from '#src/common/errors/domain-error.js';
+import { ErrorCode } from '#src/common/errors/error-code.js';
+import {
+  IdempotencyService,
+  type IdempotentOutcome,
+} from '#src/common/http/idempotency.service.js';
+import { decodeCursor, type Page, toPage, UUID_PATTERN } from '#src/common/http/pagination.js';
+import {
+  Dec,
+  type Decimal,
+  formatAmount,
+  formatUsd,
+  parseAmount,
+} from '#src/common/money/money.js';
+import { JournalService } from '#src/ledger/journal.service.js';
+import type { CreatePaymentDto, PaymentResponse } from '#src/payments/payment.dto.js';
+import { mirrorLines, type PaymentPosting, postPayment } from '#src/payments/payment-posting.js';
+import {
+  findPayment,
+  insertPayment,
+  listPayments,
+  type PaymentRow,
+} from '#src/payments/payments.repository.js';
+import { assertDonorExists, outstandingOf } from '#src/pledges/pledges.service.js';
+import { lockPledge, type PledgeState, savePledgeState } from '#src/pledges/pledges.repository.js';
+import { formatRate, RatesService } from '#src/rates/rates.service.js';
+import { ReceiptsService } from '#src/receipts/receipts.service.js';
+
+@Injectable()
+export class PaymentsService {
+  private readonly pscRate: Decimal;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly idempotency: IdempotencyService,
+    private readonly journal: JournalService,
+    private readonly rates: RatesService,
+    private readonly receipts: ReceiptsService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.pscRate = new Dec(config.pscRate);
+  }
+
+  /**
+   * Records a payment with its journal entry, receipt and audit event in one transaction.
+   * Checks run in the order of SPEC 7, the first failure answering: VALIDATION_FAILED; NOT_FOUND,
+   * PLEDGE_DONOR_MISMATCH; INVALID_PLEDGE_STATE; CURRENCY_MISMATCH; DATE_IN_FUTURE,
+   * DATE_OUT_OF_ORDER; RATE_NOT_FOUND; EXCEEDS_OUTSTANDING. Also IDEMPOTENCY_KEY_REUSED.
+   */
+  async create(
+    input: CreatePaymentDto,
+    actor: Actor,
+    fingerprint: string,
+  ): Promise<IdempotentOutcome<PaymentResponse>> {
+    if (!input.pledgeId && !input.earmark) {
+      throw DomainError.validation([
+        { field: 'earmark', message: 'is required for a payment without a pledge' },
+      ]);
+    }
+    const amount = parseAmount(input.amount, input.currency);
+    return this.idempotency.execute(actor, fingerprint, async (manager) => {
+      const donorName = await assertDonorExists(manager, input.donorId);
+      const pledge = input.pledgeId ? await lockPledgeForPayment(manager, input) : null;
+      assertNotFuture(input.receivedOn, 'receivedOn');
+      if (pledge)
+        assertDateNotAfter(
+          pledge.confirmedOn!,
+          input.receivedOn,
+          'receivedOn',
+          "the pledge's confirmation",
+        );
+      const applied = await this.rates.rateFor(manager, input.currency, input.receivedOn);
+      if (pledge && amount.greaterThan(outstandingOf(pledge))) {
+        throw new DomainError(
+          ErrorCode.EXCEEDS_OUTSTANDING,
+          `The payment of ${input.currency} ${formatAmount(amount, input.currency)} exceeds the ${formatAmount(outstandingOf(pledge), pledge.currency)} outstanding on the pledge`,
+          [
+            {
+              field: 'amount',
+              message: `may not exceed the outstanding ${formatAmount(outstandingOf(pledge), pledge.currency)}`,
+            },
+          ],
+        );
+      }
+      const earmark = pledge ? pledge.earmark : input.earmark!;
+      const id = randomUUID();
+      const posting = postPayment({
+        donorId: input.donorId,
+        currency: input.currency,
+        amount,
+        receivedOn: input.receivedOn,
+        earmark,
+        rate: applied.rate,
+        rateEffectiveOn: applied.rateEffectiveOn,
+        pscRate: this.pscRate,
+        pledge: pledge && {
+          id: pledge.id,
+          confirmRate: pledge.confirmRate!,
+          confirmRateEffectiveOn: pledge.confirmRateEffectiveOn!,
+          carryingUsd: pledge.carryingUsd!,
+          relievedUsd: pledge.relievedUsd,
+          outstanding: outstandingOf(pledge),
+        },
+      });
+      const receipt = await this.receipts.issue(manager, {
+        paymentId: id,
+        donorId: input.donorId,
+        donorName,
+        pledgeReference: pledge?.reference ?? null,
+        currency: input.currency,
+        amount: formatAmount(amount, input.currency),
+        receivedOn: input.receivedOn,
+        rate: formatRate(applied.rate),
+        rateEffectiveOn: applied.rateEffectiveOn,
+        amountUsd: formatUsd(posting.amountUsd),
+        earmark,
+        bankReference: input.bankReference ?? null,
+      });
+      const entry = await this.journal.post(manager, {
+        effectiveOn: input.receivedOn,
+        kind: 'payment_received',
+        sourceType: 'payment',
+        sourceId: id,
+        reversesSeq: null,
+        lines: posting.lines,
+      });
+      const view = paymentView(
+        id,
+        input,
+        amount,
+        earmark,
+        applied,
+        posting,
+        this.pscRate,
+        receipt.number,
+        entry.seq,
+      );
+      await insertPayment(manager, view);
+      if (pledge) await applyPaymentToPledge(manager, pledge, amount, posting, input.receivedOn);
+      await this.audit.record(manager, actor, {
+        action: 'payment.created',
+        resourceType: 'payment',
+        resourceId: id,
+      });
+      return { status: 201, body: view };
+    });
+  }
+
+  /**
+   * Reverses a payment: the mirror entry dated `reversedOn`, the receipt cancelled, the pledge
+   * reopened. Raises NOT_FOUND, ALREADY_REVERSED, INVALID_PLEDGE_STATE (written-off pledge),
+   * DATE_IN_FUTURE and DATE_OUT_OF_ORDER.
+   */
+  async reverse(
+    id: string,
+    reason: string,
+    reversedOn: string,
+    actor: Actor,
+    fingerprint: string,
+  ): Promise<IdempotentOutcome<PaymentResponse>> {
+    return this.idempotency.execute(actor, fingerprint, async (manager) => {
+      const payment = await findPayment(manager, id, true);
+      if (!payment) throw DomainError.notFound('Payment', id);
+      if (payment.reversed)
+        throw new DomainError(
+          ErrorCode.ALREADY_REVERSED,
+          `Payment ${id} has already been reversed`,
+        );
+      const pledge = payment.pledge_id ? await lockPledge(manager, payment.pledge_id) : null;
+      if (pledge?.status === 'written_off') {
+        throw new DomainError(
+          ErrorCode.INVALID_PLEDGE_STATE,
+          'A payment of a written-off pledge cannot be reversed',
+        );
+      }
+      assertNotFuture(reversedOn, 'reversedOn');
+      assertDateNotAfter(payment.received_on, reversedOn, 'reversedOn', "the payment's receivedOn");
+
+      await this.receipts.cancel(manager, id);
+      const entry = await this.journal.post(manager, {
+        effectiveOn: reversedOn,
+        kind: 'payment_reversed',
+        sourceType: 'payment',
+        sourceId: id,
+        reversesSeq: Number(payment.journal_entry_seq),
+        lines: mirrorLines(await this.journal.linesOf(manager, Number(payment.journal_entry_seq))),
+      });
+      await manager.query(
+        'INSERT INTO payment_reversals (payment_id, reason, reversed_on, journal_entry_seq) VALUES ($1, $2, $3, $4)',
+        [id, reason, reversedOn, entry.seq],
+      );
+      if (pledge) await reopenPledge(manager, pledge, payment, reversedOn);
+      await this.audit.record(manager, actor, {
+        action: 'payment.reversed',
+        resourceType: 'payment',
+        resourceId: id,
+      });
+      return { status: 200, body: toPaymentResponse({ ...payment, reversed: true }) };
+    });
+  }
+
+  /** Raises NOT_FOUND, also for a donor key asking for another donor's payment. */
+  async get(id: string, actor: Actor): Promise<PaymentResponse> {
+    const payment = await findPayment(this.dataSource.manager, id);
+    if (!payment || (actor.role === 'donor' && payment.donor_id !== actor.donorId))
+      throw DomainError.notFound('Payment', id);
+    return toPaymentResponse(payment);
+  }
+
+  async list(
+    filter: { donorId?: string; pledgeId?: string; cursor?: string; limit: number },
+    actor: Actor,
+  ): Promise<Page<PaymentResponse>> {
+    const afterId = decodeCursor(filter.cursor, UUID_PATTERN);
+    if (
+      actor.role === 'donor' &&
+      filter.donorId !== undefined &&
+      filter.donorId !== actor.donorId
+    ) {
+      return { items: [], nextCursor: null };
+    }
+    const donorId = actor.role === 'donor' ? actor.donorId! : filter.donorId;
+    const rows = await listPayments(this.dataSource.manager, {
+      donorId,
+      pledgeId: filter.pledgeId,
+      afterId,
+      limit: filter.limit,
+    });
+    return toPage(rows, filter.limit, toPaymentResponse, (row) => row.id);
+  }
+}
+
+/** Locks the pledge and checks it may take this payment, in the order SPEC 7 fixes. */
+async function lockPledgeForPayment(
+  manager: EntityManager,
+  input: CreatePaymentDto,
+): Promise<PledgeState> {
+  const pledge = await lockPledge(manager, input.pledgeId!);
+  if (!pledge) throw DomainError.notFound('Pledge', input.pledgeId!);
+  if (pledge.donorId !== input.donorId) {
+    throw new DomainError(
+      ErrorCode.PLEDGE_DONOR_MISMATCH,
+      `Pledge ${pledge.id} belongs to another donor`,
+      [{ field: 'pledgeId', message: 'belongs to another donor' }],
+    );
+  }
+  if (pledge.status !== 'confirmed' && pledge.status !== 'partially_paid') {
+    throw new DomainError(
+      ErrorCode.INVALID_PLEDGE_STATE,
+      `A ${pledge.status} pledge cannot take a payment; it must be confirmed or partially paid`,
+    );
+  }
+  if (pledge.currency !== input.currency) {
+    throw new DomainError(
+      ErrorCode.CURRENCY_MISMATCH,
+      `The pledge is in ${pledge.currency}; the payment is in ${input.currency}`,
+      [{ field: 'currency', message: `must be the pledge's currency ${pledge.currency}` }],
+    );
+  }
+  if (input.earmark !== undefined && input.earmark !== pledge.earmark) {
+    throw DomainError.validation([
+      { field: 'earmark', message: `must be the pledge's earmark ${pledge.earmark}, or omitted` },
+    ]);
+  }
+  return pledge;
+}
+
+async function applyPaymentToPledge(
+  manager: EntityManager,
+  pledge: PledgeState,
+  amount: Decimal,
+  posting: PaymentPosting,
+  receivedOn: string,
+): Promise<void> {
+  pledge.paidAmount = pledge.paidAmount.plus(amount);
+  pledge.relievedUsd = pledge.relievedUsd.plus(posting.relievedUsd);
+  pledge.status = posting.settles ? 'paid' : 'partially_paid';
+  pledge.lastEventOn = maxDate(pledge.lastEventOn, receivedOn);
+  await savePledgeState(manager, pledge);
+}
+
+async function reopenPledge(
+  manager: EntityManager,
+  pledge: PledgeState,
+  payment: PaymentRow,
+  reversedOn: string,
+): Promise<void> {
+  pledge.paidAmount = pledge.paidAmount.minus(new Dec(payment.amount));
+  pledge.relievedUsd = pledge.relievedUsd.minus(new Dec(payment.relieved_usd));
+  pledge.status = pledge.paidAmount.isZero() ? 'confirmed' : 'partially_paid';
+  pledge.lastEventOn = maxDate(pledge.lastEventOn, reversedOn);
+  await savePledgeState(manager, pledge);
+}
+
+function paymentView(
+  id: string,
+  input: CreatePaymentDto,
+  amount: Decimal,
+  earmark: string,
+  applied: { rate: Decimal; rateEffectiveOn: string },
+  posting: PaymentPosting,
+  pscRate: Decimal,
+  receiptNumber: string,
+  journalEntrySeq: number,
+): PaymentResponse {
+  return {
+    id,
+    donorId: input.donorId,
+    pledgeId: input.pledgeId ?? null,
+    currency: input.currency,
+    amount: formatAmount(amount, input.currency),
+    receivedOn: input.receivedOn,
+    earmark,
+    bankReference: input.bankReference ?? null,
+    rate: formatRate(applied.rate),
+    rateEffectiveOn: applied.rateEffectiveOn,
+    amountUsd: formatUsd(posting.amountUsd),
+    relievedUsd: formatUsd(posting.relievedUsd),
+    fxGainLossUsd: formatUsd(posting.fxGainLossUsd),
+    pscRate: formatRate(pscRate),
+    pscUsd: formatUsd(posting.pscUsd),
+    status: 'posted',
+    receiptNumber,
+    journalEntrySeq,
+  };
+}
+
+export function toPaymentResponse(row: PaymentRow): PaymentResponse {
+  return {
+    id: row.id,
+    donorId: row.donor_id,
+    pledgeId: row.pledge_id,
+    currency: row.currency,
+    amount: formatAmount(new Dec(row.amount), row.currency),
+    receivedOn: row.received_on,
+    earmark: row.earmark,
+    bankReference: row.bank_reference,
+    rate: formatRate(new Dec(row.rate)),
+    rateEffectiveOn: row.rate_effective_on,
+    amountUsd: formatUsd(new Dec(row.amount_usd)),
+    relievedUsd: formatUsd(new Dec(row.relieved_usd)),
+    fxGainLossUsd: formatUsd(new Dec(row.fx_gain_loss_usd)),
+    pscRate: formatRate(new Dec(row.psc_rate)),
+    pscUsd: formatUsd(new Dec(row.psc_usd)),
+    status: row.reversed ? 'reversed' : 'posted',
+    receiptNumber: row.receipt_number,
+    journalEntrySeq: Number(row.journal_entry_seq),
+  };
+}

@@ -1,0 +1,137 @@
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Actor } from '#src/auth/actor.js';
+import { CurrentActor, Roles } from '#src/auth/auth.decorators.js';
+import { ApiIdempotencyKey, Fingerprint } from '#src/common/http/idempotency.decorator.js';
+import { sendOutcome } from '#src/common/http/idempotent-response.js';
+import { IdParamPipe } from '#src/common/http/id-param.pipe.js';
+import { ApiProblems } from '#src/common/http/openapi.js';
+import { DEFAULT_PAGE_SIZE } from '#src/common/http/pagination.js';
+import {
+  CancelPledgeDto,
+  ConfirmPledgeDto,
+  CreatePledgeDto,
+  PledgePage,
+  PledgeQueryDto,
+  PledgeResponse,
+  WriteOffPledgeDto,
+} from '#src/pledges/pledge.dto.js';
+import { PledgesService } from '#src/pledges/pledges.service.js';
+
+const STATE_PROBLEMS = {
+  badRequest: 'Invalid body.',
+  notFound: 'No such pledge.',
+  conflict: 'INVALID_PLEDGE_STATE, or IDEMPOTENCY_KEY_REUSED.',
+  unprocessable: "DATE_IN_FUTURE or DATE_OUT_OF_ORDER (before the pledge's latest event).",
+};
+
+@ApiTags('pledges')
+@Controller('v1/pledges')
+export class PledgesController {
+  constructor(private readonly pledges: PledgesService) {}
+
+  @Post()
+  @Roles('finance')
+  @ApiIdempotencyKey(true)
+  @ApiOperation({ summary: 'Record a pledge, announced or confirmed' })
+  @ApiCreatedResponse({ type: PledgeResponse })
+  @ApiProblems({
+    badRequest:
+      'Invalid body, instalments that do not sum to the amount, or a missing Idempotency-Key.',
+    notFound: 'The donor does not exist.',
+    conflict: 'IDEMPOTENCY_KEY_REUSED.',
+    unprocessable:
+      'DATE_IN_FUTURE, DATE_OUT_OF_ORDER (confirmedOn before pledgedOn), RATE_NOT_FOUND.',
+  })
+  async create(
+    @Body() body: CreatePledgeDto,
+    @Fingerprint(true) fingerprint: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PledgeResponse> {
+    return sendOutcome(res, await this.pledges.create(body, actor, fingerprint));
+  }
+
+  @Get()
+  @Roles('finance', 'auditor', 'donor')
+  @ApiOperation({ summary: 'List pledges (a donor key sees only its own)' })
+  @ApiOkResponse({ type: PledgePage })
+  @ApiProblems({ badRequest: 'Invalid filter, cursor or limit.' })
+  list(@Query() query: PledgeQueryDto, @CurrentActor() actor: Actor): Promise<PledgePage> {
+    return this.pledges.list({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE }, actor);
+  }
+
+  @Get(':id')
+  @Roles('finance', 'auditor', 'donor')
+  @ApiOperation({ summary: 'One pledge with its paid, written-off and outstanding amounts' })
+  @ApiOkResponse({ type: PledgeResponse })
+  @ApiProblems({ notFound: 'No such pledge (or not the donor of this key).' })
+  get(
+    @Param('id', new IdParamPipe('Pledge')) id: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<PledgeResponse> {
+    return this.pledges.get(id, actor);
+  }
+
+  @Post(':id/confirm')
+  @Roles('finance')
+  @ApiIdempotencyKey(false)
+  @ApiOperation({
+    summary: 'Confirm an announced pledge: Dr 1200 / Cr 4100 at the rate for confirmedOn',
+  })
+  @ApiOkResponse({ type: PledgeResponse })
+  @ApiProblems({
+    ...STATE_PROBLEMS,
+    unprocessable: `${STATE_PROBLEMS.unprocessable} RATE_NOT_FOUND.`,
+  })
+  async confirm(
+    @Param('id', new IdParamPipe('Pledge')) id: string,
+    @Body() body: ConfirmPledgeDto,
+    @Fingerprint(false) fingerprint: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PledgeResponse> {
+    return sendOutcome(res, await this.pledges.confirm(id, body.confirmedOn, actor, fingerprint));
+  }
+
+  @Post(':id/cancel')
+  @Roles('finance')
+  @ApiIdempotencyKey(false)
+  @ApiOperation({ summary: 'Cancel an announced pledge (a memo entry)' })
+  @ApiOkResponse({ type: PledgeResponse })
+  @ApiProblems(STATE_PROBLEMS)
+  async cancel(
+    @Param('id', new IdParamPipe('Pledge')) id: string,
+    @Body() body: CancelPledgeDto,
+    @Fingerprint(false) fingerprint: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PledgeResponse> {
+    return sendOutcome(
+      res,
+      await this.pledges.cancel(id, body.reason, body.cancelledOn, actor, fingerprint),
+    );
+  }
+
+  @Post(':id/write-off')
+  @Roles('finance')
+  @ApiIdempotencyKey(false)
+  @ApiOperation({
+    summary: 'Write off the remaining balance of a confirmed or partially paid pledge',
+  })
+  @ApiOkResponse({ type: PledgeResponse })
+  @ApiProblems(STATE_PROBLEMS)
+  async writeOff(
+    @Param('id', new IdParamPipe('Pledge')) id: string,
+    @Body() body: WriteOffPledgeDto,
+    @Fingerprint(false) fingerprint: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PledgeResponse> {
+    return sendOutcome(
+      res,
+      await this.pledges.writeOff(id, body.reason, body.writtenOffOn, actor, fingerprint),
+    );
+  }
+}

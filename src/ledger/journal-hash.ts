@@ -170,7 +170,7 @@ function quoted(value: unknown): string {
 
 /**
  * Verifies a journal one entry at a time, in seq order, holding only the previous entry's seq and
- * hash, so that a server can verify page after page and an auditor's export of any size fits.
+ * hash, so that a server can verify page after page without holding the journal in memory.
  * Each entry is checked in this order: its seq follows the previous one by exactly one, its
  * previousHash is the previous entry's hash, its stored hash is the recomputed one, and its lines
  * balance. Checking stops at the first broken entry; later entries are still counted and become

@@ -3,6 +3,8 @@ import { AppendOnlyAudit1764320000001 } from '#migrations/1764320000001-AppendOn
 import { Ledger1764320000100 } from '#migrations/1764320000100-Ledger.js';
 import { LedgerRules1764320000101 } from '#migrations/1764320000101-LedgerRules.js';
 import { ReferenceData1764320000102 } from '#migrations/1764320000102-ReferenceData.js';
+import { TravelSupport1764320000200 } from '#migrations/1764320000200-TravelSupport.js';
+import { TravelSupportRules1764320000201 } from '#migrations/1764320000201-TravelSupportRules.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
 export const MIGRATIONS: Function[] = [
@@ -11,4 +13,6 @@ export const MIGRATIONS: Function[] = [
   Ledger1764320000100,
   LedgerRules1764320000101,
   ReferenceData1764320000102,
+  TravelSupport1764320000200,
+  TravelSupportRules1764320000201,
 ];

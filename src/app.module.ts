@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -14,6 +14,7 @@ import { loggerParams } from '#src/common/logging.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import { buildDataSourceOptions, type DatabaseTarget } from '#src/database/database-options.js';
 import { HealthController } from '#src/health/health.controller.js';
+import { HeaderChecksInterceptor } from '#src/common/http/idempotency.decorator.js';
 import { IdempotencyService } from '#src/common/http/idempotency.service.js';
 import { DonorsController } from '#src/donors/donors.controller.js';
 import { DonorsService } from '#src/donors/donors.service.js';
@@ -27,6 +28,13 @@ import { RatesController } from '#src/rates/rates.controller.js';
 import { RatesService } from '#src/rates/rates.service.js';
 import { ReceiptsController } from '#src/receipts/receipts.controller.js';
 import { ReceiptsService } from '#src/receipts/receipts.service.js';
+import { CountriesController } from '#src/reference-data/countries.controller.js';
+import { CountriesService } from '#src/reference-data/countries.service.js';
+import { AllocationsController } from '#src/travel-support/allocations.controller.js';
+import { AllocationsService } from '#src/travel-support/allocations.service.js';
+import { ConferencesController } from '#src/travel-support/conferences.controller.js';
+import { ConferencesService } from '#src/travel-support/conferences.service.js';
+import { TravelRequestsService } from '#src/travel-support/travel-requests.service.js';
 
 /**
  * The application, built from a validated configuration and a database target chosen by the
@@ -52,11 +60,15 @@ export class AppModule {
         PaymentsController,
         ReceiptsController,
         LedgerController,
+        CountriesController,
+        ConferencesController,
+        AllocationsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: HeaderChecksInterceptor },
         AuditService,
         AuditEventsQuery,
         ApiKeysService,
@@ -67,6 +79,10 @@ export class AppModule {
         PledgesService,
         PaymentsService,
         ReceiptsService,
+        CountriesService,
+        ConferencesService,
+        TravelRequestsService,
+        AllocationsService,
       ],
     };
   }

@@ -110,6 +110,41 @@ export const IsEarmark = (options?: ValidationOptions): PropertyDecorator =>
     options,
   );
 
+/**
+ * The earmark of a payment: required without a pledge, optional with one (it is then the
+ * pledge's). Checked with the rest of the body so that one 400 names every offending field.
+ */
+export const IsPaymentEarmark = (options?: ValidationOptions): PropertyDecorator =>
+  rule(
+    'isPaymentEarmark',
+    (value, args) => {
+      if (value === undefined) {
+        return (args.object as Record<string, unknown>).pledgeId === undefined
+          ? 'is required for a payment without a pledge'
+          : null;
+      }
+      return typeof value === 'string' && EARMARK_PATTERN.test(value)
+        ? null
+        : 'must be "unearmarked" or "participation:<conference code>"';
+    },
+    options,
+  );
+
+/** `confirmedOn` of a new pledge: required when it is created confirmed, absent when announced. */
+export const IsConfirmedOnOfNewPledge = (options?: ValidationOptions): PropertyDecorator =>
+  rule(
+    'isConfirmedOnOfNewPledge',
+    (value, args) => {
+      const status = (args.object as Record<string, unknown>).status;
+      if (value === undefined)
+        return status === 'confirmed' ? 'is required when status is confirmed' : null;
+      if (status === 'announced')
+        return 'must be omitted for an announced pledge; confirm it later';
+      return isIsoDate(value) ? null : 'must be a calendar date written YYYY-MM-DD';
+    },
+    options,
+  );
+
 /** Trims text before validation, so that stored text is always trimmed (SPEC 13). */
 export const Trim = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));

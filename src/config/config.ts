@@ -21,6 +21,11 @@ export interface AppConfig {
   readonly statementTimeoutMs: number;
   /** Connections each API process keeps to a real PostgreSQL server. */
   readonly databasePoolSize: number;
+  /**
+   * The grouping whose members (at a date) are developing countries for travel support, besides
+   * China and every LDC: `g77` by default; another grouping's rows can be loaded and named here.
+   */
+  readonly developingGrouping: string;
   readonly nodeEnv: string;
 }
 
@@ -91,6 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     statementTimeoutMs: integer('STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 200),
+    developingGrouping: text('DEVELOPING_GROUPING') ?? 'g77',
     nodeEnv: text('NODE_ENV') ?? 'development',
   };
   if (problems.length > 0) throw new ConfigError(problems);

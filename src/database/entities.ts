@@ -8,10 +8,24 @@ import { Pledge } from '#src/pledges/pledge.entity.js';
 import { Rate } from '#src/rates/rate.entity.js';
 import { Receipt, ReceiptCounter, ReceiptSigningKey } from '#src/receipts/receipt.entity.js';
 import { Country, GroupingMembership, LdcMembership } from '#src/reference-data/country.entity.js';
+import {
+  Allocation,
+  AllocationRelease,
+  AllocationRun,
+  Conference,
+  TravelDelegate,
+  TravelRequest,
+} from '#src/travel-support/travel-support.entity.js';
 
 /** Every entity, listed once, so the API, the CLI and the migration tool agree. */
 export const ENTITIES = [
   Account,
+  Allocation,
+  AllocationRelease,
+  AllocationRun,
+  Conference,
+  TravelDelegate,
+  TravelRequest,
   ApiKey,
   AuditEvent,
   Country,

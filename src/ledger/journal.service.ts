@@ -146,7 +146,7 @@ export class JournalService {
     const entries = (await manager.query(
       `SELECT seq::text AS seq, effective_on::text AS effective_on, kind, source_type, source_id::text AS source_id,
               reverses_seq::text AS reverses_seq, recorded_at, previous_hash, hash
-         FROM journal_entries WHERE seq > $1 ORDER BY seq LIMIT $2`,
+         FROM journal_entries e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`,
       [afterSeq, limit],
     )) as EntryRow[];
     if (entries.length === 0) return [];
@@ -154,7 +154,7 @@ export class JournalService {
       `SELECT entry_seq::text AS entry_seq, account, side, amount_usd::text AS amount_usd, earmark, currency,
               amount_original::text AS amount_original, rate::text AS rate, rate_effective_on::text AS rate_effective_on,
               donor_id::text AS donor_id, pledge_id::text AS pledge_id
-         FROM journal_lines WHERE entry_seq > $1 AND entry_seq <= $2 ORDER BY entry_seq, line_no`,
+         FROM journal_lines l WHERE l.entry_seq > $1 AND l.entry_seq <= $2 ORDER BY l.entry_seq, l.line_no`,
       [afterSeq, entries[entries.length - 1].seq],
     )) as LineRow[];
     const bySeq = new Map<string, JournalLineView[]>();

@@ -4,7 +4,7 @@ import { PageQuery } from '#src/common/http/pagination.js';
 import {
   IsAmountString,
   IsCurrencyCode,
-  IsEarmark,
+  IsPaymentEarmark,
   IsIsoDate,
   Trim,
 } from '#src/common/validation.js';
@@ -38,8 +38,7 @@ export class CreatePaymentDto {
     example: 'participation:NAIROBI-2009',
     description: "Required without a pledge; with a pledge it is the pledge's.",
   })
-  @IsOptional()
-  @IsEarmark()
+  @IsPaymentEarmark()
   earmark?: string;
 
   @ApiPropertyOptional({ example: 'SWIFT MT103 20261120-7781', maxLength: 200 })

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Response } from 'express';
 import type { Actor } from '#src/auth/actor.js';
 import { CurrentActor, Roles } from '#src/auth/auth.decorators.js';
-import { ApiIdempotencyKey, Fingerprint } from '#src/common/http/idempotency.decorator.js';
+import { IdempotencyKeyHeader, Fingerprint } from '#src/common/http/idempotency.decorator.js';
 import { sendOutcome } from '#src/common/http/idempotent-response.js';
 import { IdParamPipe } from '#src/common/http/id-param.pipe.js';
 import { ApiProblems } from '#src/common/http/openapi.js';
@@ -24,7 +24,7 @@ export class PaymentsController {
 
   @Post()
   @Roles('finance')
-  @ApiIdempotencyKey(true)
+  @IdempotencyKeyHeader(true)
   @ApiOperation({
     summary: 'Record a payment: journal entry, signed receipt and audit event in one transaction',
   })
@@ -38,7 +38,7 @@ export class PaymentsController {
   })
   async create(
     @Body() body: CreatePaymentDto,
-    @Fingerprint(true) fingerprint: string,
+    @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PaymentResponse> {
@@ -68,7 +68,7 @@ export class PaymentsController {
 
   @Post(':id/reverse')
   @Roles('finance')
-  @ApiIdempotencyKey(false)
+  @IdempotencyKeyHeader(false)
   @ApiOperation({ summary: 'Reverse a payment: mirror entry, receipt cancelled, pledge reopened' })
   @ApiOkResponse({ type: PaymentResponse })
   @ApiProblems({
@@ -81,7 +81,7 @@ export class PaymentsController {
   async reverse(
     @Param('id', new IdParamPipe('Payment')) id: string,
     @Body() body: ReversePaymentDto,
-    @Fingerprint(false) fingerprint: string,
+    @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PaymentResponse> {

@@ -31,17 +31,19 @@ export interface PaymentRow {
   reversed: boolean;
 }
 
+/**
+ * Reads a payment with its reversal status. With `lock`, the payment row is locked first, in a
+ * statement of its own: a second reversal waits there, and only then reads the reversal table,
+ * so it sees the first reversal once that commits. (Locking inside the join would re-check the
+ * payment row after the wait but not the reversal row joined to it.)
+ */
 export async function findPayment(
   manager: EntityManager,
   id: string,
   lock = false,
 ): Promise<PaymentRow | null> {
-  // FOR UPDATE OF p locks the payment (not the reversal row, which may not exist) so that two
-  // reversals of one payment queue up and the second sees the first.
-  const rows = (await manager.query(
-    `${SELECT_VIEW} WHERE p.id = $1 ${lock ? 'FOR UPDATE OF p' : ''}`,
-    [id],
-  )) as PaymentRow[];
+  if (lock) await manager.query('SELECT 1 FROM payments WHERE id = $1 FOR UPDATE', [id]);
+  const rows = (await manager.query(`${SELECT_VIEW} WHERE p.id = $1`, [id])) as PaymentRow[];
   return rows[0] ?? null;
 }
 

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
-import { assertDateNotAfter, assertNotFuture } from '#src/common/date-rules.js';
+import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
 import { maxDate } from '#src/common/dates.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
@@ -19,6 +19,7 @@ import {
   formatAmount,
   formatUsd,
   parseAmount,
+  toUsd,
 } from '#src/common/money/money.js';
 import { JournalService } from '#src/ledger/journal.service.js';
 import type { CreatePaymentDto, PaymentResponse } from '#src/payments/payment.dto.js';
@@ -61,11 +62,6 @@ export class PaymentsService {
     actor: Actor,
     fingerprint: string,
   ): Promise<IdempotentOutcome<PaymentResponse>> {
-    if (!input.pledgeId && !input.earmark) {
-      throw DomainError.validation([
-        { field: 'earmark', message: 'is required for a payment without a pledge' },
-      ]);
-    }
     const amount = parseAmount(input.amount, input.currency);
     return this.idempotency.execute(actor, fingerprint, async (manager) => {
       const donorName = await assertDonorExists(manager, input.donorId);
@@ -93,6 +89,11 @@ export class PaymentsService {
       }
       const earmark = pledge ? pledge.earmark : input.earmark!;
       const id = randomUUID();
+      assertBookable(
+        toUsd(amount, applied.rate),
+        'amount',
+        `the rate ${formatRate(applied.rate)} effective ${applied.rateEffectiveOn}`,
+      );
       const posting = postPayment({
         donorId: input.donorId,
         currency: input.currency,

@@ -13,6 +13,7 @@ import {
 import { PageQuery } from '#src/common/http/pagination.js';
 import {
   IsAmountString,
+  IsConfirmedOnOfNewPledge,
   IsCurrencyCode,
   IsEarmark,
   IsIsoDate,
@@ -66,8 +67,7 @@ export class CreatePledgeDto {
     example: '2026-11-02',
     description: 'Required when status is confirmed.',
   })
-  @IsOptional()
-  @IsIsoDate()
+  @IsConfirmedOnOfNewPledge()
   confirmedOn?: string;
 
   @ApiPropertyOptional({ example: 'JPN/UNFSSC/2026/04', maxLength: 200 })

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Response } from 'express';
 import type { Actor } from '#src/auth/actor.js';
 import { CurrentActor, Roles } from '#src/auth/auth.decorators.js';
-import { ApiIdempotencyKey, Fingerprint } from '#src/common/http/idempotency.decorator.js';
+import { IdempotencyKeyHeader, Fingerprint } from '#src/common/http/idempotency.decorator.js';
 import { sendOutcome } from '#src/common/http/idempotent-response.js';
 import { IdParamPipe } from '#src/common/http/id-param.pipe.js';
 import { ApiProblems } from '#src/common/http/openapi.js';
@@ -33,7 +33,7 @@ export class PledgesController {
 
   @Post()
   @Roles('finance')
-  @ApiIdempotencyKey(true)
+  @IdempotencyKeyHeader(true)
   @ApiOperation({ summary: 'Record a pledge, announced or confirmed' })
   @ApiCreatedResponse({ type: PledgeResponse })
   @ApiProblems({
@@ -46,7 +46,7 @@ export class PledgesController {
   })
   async create(
     @Body() body: CreatePledgeDto,
-    @Fingerprint(true) fingerprint: string,
+    @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PledgeResponse> {
@@ -76,7 +76,7 @@ export class PledgesController {
 
   @Post(':id/confirm')
   @Roles('finance')
-  @ApiIdempotencyKey(false)
+  @IdempotencyKeyHeader(false)
   @ApiOperation({
     summary: 'Confirm an announced pledge: Dr 1200 / Cr 4100 at the rate for confirmedOn',
   })
@@ -88,7 +88,7 @@ export class PledgesController {
   async confirm(
     @Param('id', new IdParamPipe('Pledge')) id: string,
     @Body() body: ConfirmPledgeDto,
-    @Fingerprint(false) fingerprint: string,
+    @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PledgeResponse> {
@@ -97,14 +97,14 @@ export class PledgesController {
 
   @Post(':id/cancel')
   @Roles('finance')
-  @ApiIdempotencyKey(false)
+  @IdempotencyKeyHeader(false)
   @ApiOperation({ summary: 'Cancel an announced pledge (a memo entry)' })
   @ApiOkResponse({ type: PledgeResponse })
   @ApiProblems(STATE_PROBLEMS)
   async cancel(
     @Param('id', new IdParamPipe('Pledge')) id: string,
     @Body() body: CancelPledgeDto,
-    @Fingerprint(false) fingerprint: string,
+    @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PledgeResponse> {
@@ -116,7 +116,7 @@ export class PledgesController {
 
   @Post(':id/write-off')
   @Roles('finance')
-  @ApiIdempotencyKey(false)
+  @IdempotencyKeyHeader(false)
   @ApiOperation({
     summary: 'Write off the remaining balance of a confirmed or partially paid pledge',
   })
@@ -125,7 +125,7 @@ export class PledgesController {
   async writeOff(
     @Param('id', new IdParamPipe('Pledge')) id: string,
     @Body() body: WriteOffPledgeDto,
-    @Fingerprint(false) fingerprint: string,
+    @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PledgeResponse> {

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
-import { assertDateNotAfter, assertNotFuture } from '#src/common/date-rules.js';
+import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
 import {
@@ -261,6 +261,11 @@ export class PledgesService {
     pledge.confirmRate = applied.rate;
     pledge.confirmRateEffectiveOn = applied.rateEffectiveOn;
     pledge.carryingUsd = toUsd(pledge.amount, applied.rate);
+    assertBookable(
+      pledge.carryingUsd,
+      'amount',
+      `the rate ${formatRate(applied.rate)} effective ${applied.rateEffectiveOn}`,
+    );
     pledge.lastEventOn = confirmedOn;
   }
 
@@ -311,15 +316,6 @@ export function outstandingOf(pledge: PledgeState): Decimal {
 /** Checks the rules of a new pledge that the DTO cannot express; returns its instalments. */
 function checkCreateInput(input: CreatePledgeDto, amount: Decimal): Instalment[] {
   const errors: { field: string; message: string }[] = [];
-  if (input.status === 'confirmed' && input.confirmedOn === undefined) {
-    errors.push({ field: 'confirmedOn', message: 'is required when status is confirmed' });
-  }
-  if (input.status === 'announced' && input.confirmedOn !== undefined) {
-    errors.push({
-      field: 'confirmedOn',
-      message: 'must be omitted for an announced pledge; confirm it later',
-    });
-  }
   const instalments: Instalment[] = [];
   let total = ZERO;
   (input.instalments ?? []).forEach((instalment, index) => {

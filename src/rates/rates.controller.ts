@@ -32,6 +32,7 @@ export class RatesController {
     summary:
       'Set the UN operational rate of a currency from a date (201 when new, 200 when changed or unchanged)',
   })
+  @ApiBody({ type: SetRateDto })
   @ApiCreatedResponse({ type: RateResponse, description: 'The rate was created.' })
   @ApiOkResponse({
     type: RateResponse,
@@ -44,11 +45,11 @@ export class RatesController {
   async set(
     @Param('currency') currency: string,
     @Param('effectiveOn') effectiveOn: string,
-    @Body() body: SetRateDto,
+    @Body() body: unknown,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RateResponse> {
-    const outcome = await this.rates.setRate(currency, effectiveOn, body.rate, actor);
+    const outcome = await this.rates.setRate(currency, effectiveOn, body, actor);
     res.status(outcome.created ? 201 : 200);
     return outcome.rate;
   }

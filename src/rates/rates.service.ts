@@ -53,17 +53,25 @@ export class RatesService {
   /**
    * Sets the rate of `currency` from `effectiveOn`. Returns whether a row was created.
    * Setting the value it already has is a no-op success that writes nothing.
-   * Raises VALIDATION_FAILED (USD, bad currency, date or rate) and RATE_IN_USE.
+   * The path and the body are checked together, so that one answer names every fault.
+   * Raises VALIDATION_FAILED (USD, bad currency, date or rate, unknown fields) and RATE_IN_USE.
    */
   async setRate(
     currency: string,
     effectiveOn: string,
-    rateText: unknown,
+    body: unknown,
     actor: Actor,
   ): Promise<{ created: boolean; rate: RateView }> {
-    const errors = [...checkRateKey(currency, effectiveOn), ...checkRateValue(rateText, 'rate')];
+    const fields = isPlainObject(body) ? body : {};
+    const errors = [
+      ...checkRateKey(currency, effectiveOn),
+      ...checkRateValue(fields.rate, 'rate'),
+      ...Object.keys(fields)
+        .filter((field) => field !== 'rate')
+        .map((field) => ({ field, message: 'is not an allowed field' })),
+    ];
     if (errors.length > 0) throw DomainError.validation(errors);
-    const rate = new Dec(rateText as string);
+    const rate = new Dec(fields.rate as string);
     return this.dataSource.transaction(async (manager) => {
       const outcome = await this.upsert(manager, currency, effectiveOn, rate);
       if (outcome !== 'unchanged') {
@@ -129,9 +137,9 @@ export class RatesService {
       where.push(`(currency, effective_on) > (${param(currency)}, ${param(effectiveOn)}::date)`);
     }
     const rows = (await this.dataSource.query(
-      `SELECT currency, effective_on::text AS effective_on, rate::text AS rate FROM rates
+      `SELECT r.currency, r.effective_on::text AS effective_on, r.rate::text AS rate FROM rates r
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY currency, effective_on LIMIT ${param(query.limit + 1)}`,
+        ORDER BY r.currency, r.effective_on LIMIT ${param(query.limit + 1)}`,
       params,
     )) as RateRow[];
     return toPage(rows, query.limit, toView, (row) => `${row.currency}|${row.effective_on}`);
@@ -145,8 +153,8 @@ export class RatesService {
   async rateFor(manager: EntityManager, currency: string, date: string): Promise<AppliedRate> {
     if (currency === 'USD') return { rate: USD_RATE, rateEffectiveOn: date };
     const rows = (await manager.query(
-      `SELECT rate::text AS rate, effective_on::text AS effective_on FROM rates
-        WHERE currency = $1 AND effective_on <= $2 ORDER BY effective_on DESC LIMIT 1 FOR KEY SHARE`,
+      `SELECT r.rate::text AS rate, r.effective_on::text AS effective_on FROM rates r
+        WHERE r.currency = $1 AND r.effective_on <= $2 ORDER BY r.effective_on DESC LIMIT 1 FOR KEY SHARE`,
       [currency, date],
     )) as RateRow[];
     if (rows.length === 0) {
@@ -191,6 +199,10 @@ export class RatesService {
     );
     return 'changed';
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function toView(row: RateRow): RateView {

@@ -81,4 +81,59 @@ export class Factories {
       throw new Error(`payment: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body;
   }
+
+  /** POST /v1/pledges with the body exactly as given (no defaults), for requests meant to fail. */
+  pledgeRequest(body: Record<string, unknown>, key: string = randomUUID()) {
+    return this.t
+      .http()
+      .post('/v1/pledges')
+      .set(this.auth())
+      .set('Idempotency-Key', key)
+      .send(body);
+  }
+
+  /**
+   * POST to a state change (`/v1/pledges/{id}/confirm`, `/cancel`, `/write-off`,
+   * `/v1/payments/{id}/reverse`), with an Idempotency-Key only when one is given.
+   */
+  stateChange(path: string, body: Record<string, unknown>, key?: string) {
+    const request = this.t.http().post(path).set(this.auth());
+    if (key !== undefined) request.set('Idempotency-Key', key);
+    return request.send(body);
+  }
+
+  async confirm(pledgeId: string, confirmedOn: string): Promise<Record<string, string>> {
+    return this.changed(`/v1/pledges/${pledgeId}/confirm`, { confirmedOn });
+  }
+
+  async cancel(pledgeId: string, cancelledOn: string): Promise<Record<string, string>> {
+    return this.changed(`/v1/pledges/${pledgeId}/cancel`, {
+      reason: 'Announcement withdrawn',
+      cancelledOn,
+    });
+  }
+
+  async writeOff(pledgeId: string, writtenOffOn: string): Promise<Record<string, string>> {
+    return this.changed(`/v1/pledges/${pledgeId}/write-off`, {
+      reason: 'Balance waived',
+      writtenOffOn,
+    });
+  }
+
+  async reverse(paymentId: string, reversedOn: string): Promise<Record<string, string>> {
+    return this.changed(`/v1/payments/${paymentId}/reverse`, {
+      reason: 'Returned by the bank',
+      reversedOn,
+    });
+  }
+
+  private async changed(
+    path: string,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, string>> {
+    const response = await this.stateChange(path, body);
+    if (response.status !== 200)
+      throw new Error(`${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
 }

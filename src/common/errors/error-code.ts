@@ -31,6 +31,8 @@ export enum ErrorCode {
   DATE_OUT_OF_ORDER = 'DATE_OUT_OF_ORDER',
   COUNTRY_NOT_ELIGIBLE = 'COUNTRY_NOT_ELIGIBLE',
   UNKNOWN_COUNTRY = 'UNKNOWN_COUNTRY',
+  /** The amount is worth less than one US cent at the rate of the day: it cannot be booked. */
+  AMOUNT_TOO_SMALL = 'AMOUNT_TOO_SMALL',
 }
 
 /**
@@ -73,6 +75,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.DATE_OUT_OF_ORDER:
     case ErrorCode.COUNTRY_NOT_ELIGIBLE:
     case ErrorCode.UNKNOWN_COUNTRY:
+    case ErrorCode.AMOUNT_TOO_SMALL:
       return 422;
     case ErrorCode.TOO_MANY_REQUESTS:
       return 429;

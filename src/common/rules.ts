@@ -1,3 +1,4 @@
+import type { Decimal } from '#src/common/money/money.js';
 import { todayUtc } from '#src/common/dates.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
@@ -26,6 +27,20 @@ export function assertDateNotAfter(
       ErrorCode.DATE_OUT_OF_ORDER,
       `${field} ${date} is before ${what} (${earliest})`,
       [{ field, message: `may not be before ${what} (${earliest})` }],
+    );
+  }
+}
+
+/**
+ * Raises AMOUNT_TOO_SMALL when an amount converts to 0.00 USD: a journal line of zero would
+ * record nothing, and the ledger cannot carry a fraction of a cent.
+ */
+export function assertBookable(amountUsd: Decimal, field: string, rateDescription: string): void {
+  if (amountUsd.isZero()) {
+    throw new DomainError(
+      ErrorCode.AMOUNT_TOO_SMALL,
+      `The ${field} is worth less than 0.01 USD at ${rateDescription}`,
+      [{ field, message: `is worth less than 0.01 USD at ${rateDescription}` }],
     );
   }
 }

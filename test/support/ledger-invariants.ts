@@ -1,0 +1,122 @@
+import type { TestApp } from './test-app.js';
+
+// Read-only SQL over the ledger tables, shared by the suites that check the ledger's global
+// invariants (gap-free numbering, balanced entries) after concurrent or random sequences of
+// requests. Every query reads the whole database, so a suite calls them whenever it likes.
+
+/** The journal's numbering: `count` rows numbered `minSeq..maxSeq`, and the head's seq. */
+export interface JournalNumbering {
+  count: number;
+  minSeq: number | null;
+  maxSeq: number | null;
+  headSeq: number;
+}
+
+export async function journalNumbering(t: TestApp): Promise<JournalNumbering> {
+  const [row] = await t.sql<{
+    count: string;
+    min: string | null;
+    max: string | null;
+    head: string;
+  }>(
+    `SELECT count(*)::text AS count, min(seq)::text AS min, max(seq)::text AS max,
+            (SELECT seq::text FROM ledger_head WHERE id = 1) AS head
+       FROM journal_entries`,
+  );
+  return {
+    count: Number(row.count),
+    minSeq: row.min === null ? null : Number(row.min),
+    maxSeq: row.max === null ? null : Number(row.max),
+    headSeq: Number(row.head),
+  };
+}
+
+/** What a gap-free journal of `count` entries looks like, for `toEqual`. */
+export function gapFreeJournal(count: number): JournalNumbering {
+  return { count, minSeq: count ? 1 : null, maxSeq: count ? count : null, headSeq: count };
+}
+
+/** One year of receipt numbers: `count` receipts with seqs `minSeq..maxSeq`, and the counter. */
+export interface ReceiptYear {
+  year: number;
+  count: number;
+  minSeq: number;
+  maxSeq: number;
+  /** receipt_counters.last_seq, the number the next receipt of the year follows. */
+  counter: number | null;
+  /** Receipts whose number is not `UNFSSC-{year}-{seq, six digits}`. */
+  misnumbered: number;
+}
+
+export async function receiptYears(t: TestApp): Promise<ReceiptYear[]> {
+  const rows = await t.sql<{
+    year: number;
+    count: string;
+    min: number;
+    max: number;
+    counter: number | null;
+    misnumbered: string;
+  }>(
+    `SELECT r.year, count(*)::text AS count, min(r.seq) AS min, max(r.seq) AS max,
+            (SELECT last_seq FROM receipt_counters c WHERE c.year = r.year) AS counter,
+            count(*) FILTER (WHERE r.number <> 'UNFSSC-' || r.year || '-' || lpad(r.seq::text, 6, '0'))::text AS misnumbered
+       FROM receipts r GROUP BY r.year ORDER BY r.year`,
+  );
+  return rows.map((row) => ({
+    year: Number(row.year),
+    count: Number(row.count),
+    minSeq: Number(row.min),
+    maxSeq: Number(row.max),
+    counter: row.counter === null ? null : Number(row.counter),
+    misnumbered: Number(row.misnumbered),
+  }));
+}
+
+/** The gap-free form of each year's numbering, for `toEqual(receiptYears(...))`. */
+export function gapFreeReceiptYears(years: ReceiptYear[]): ReceiptYear[] {
+  return years.map((year) => ({
+    year: year.year,
+    count: year.count,
+    minSeq: 1,
+    maxSeq: year.count,
+    counter: year.count,
+    misnumbered: 0,
+  }));
+}
+
+/** Receipt numbers of one year, in seq order. */
+export async function receiptNumbersOf(t: TestApp, year: number): Promise<string[]> {
+  const rows = await t.sql<{ number: string }>(
+    'SELECT number FROM receipts WHERE year = $1 ORDER BY seq',
+    [year],
+  );
+  return rows.map((row) => row.number);
+}
+
+/** `UNFSSC-{year}-000001` to `UNFSSC-{year}-{count}`. */
+export function expectedReceiptNumbers(year: number, count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, index) => `UNFSSC-${year}-${String(index + 1).padStart(6, '0')}`,
+  );
+}
+
+/**
+ * Entries whose lines do not balance in USD, in total or within one earmark, with the
+ * difference (debits − credits). An empty list is a balanced journal.
+ */
+export async function unbalancedEntries(
+  t: TestApp,
+): Promise<{ seq: string; earmark: string | null; difference: string }[]> {
+  return t.sql(
+    `SELECT entry_seq::text AS seq, NULL AS earmark,
+            sum(CASE side WHEN 'debit' THEN amount_usd ELSE -amount_usd END)::text AS difference
+       FROM journal_lines GROUP BY entry_seq
+     HAVING sum(CASE side WHEN 'debit' THEN amount_usd ELSE -amount_usd END) <> 0
+     UNION ALL
+     SELECT entry_seq::text, earmark,
+            sum(CASE side WHEN 'debit' THEN amount_usd ELSE -amount_usd END)::text
+       FROM journal_lines GROUP BY entry_seq, earmark
+     HAVING sum(CASE side WHEN 'debit' THEN amount_usd ELSE -amount_usd END) <> 0`,
+  );
+}

@@ -28,6 +28,8 @@ import { RatesController } from '#src/rates/rates.controller.js';
 import { RatesService } from '#src/rates/rates.service.js';
 import { ReceiptsController } from '#src/receipts/receipts.controller.js';
 import { ReceiptsService } from '#src/receipts/receipts.service.js';
+import { ReportsController } from '#src/reports/reports.controller.js';
+import { ReportsService } from '#src/reports/reports.service.js';
 import { CountriesController } from '#src/reference-data/countries.controller.js';
 import { CountriesService } from '#src/reference-data/countries.service.js';
 import { AllocationsController } from '#src/travel-support/allocations.controller.js';
@@ -63,6 +65,7 @@ export class AppModule {
         CountriesController,
         ConferencesController,
         AllocationsController,
+        ReportsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -83,6 +86,7 @@ export class AppModule {
         ConferencesService,
         TravelRequestsService,
         AllocationsService,
+        ReportsService,
       ],
     };
   }

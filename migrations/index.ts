@@ -5,6 +5,7 @@ import { LedgerRules1764320000101 } from '#migrations/1764320000101-LedgerRules.
 import { ReferenceData1764320000102 } from '#migrations/1764320000102-ReferenceData.js';
 import { TravelSupport1764320000200 } from '#migrations/1764320000200-TravelSupport.js';
 import { TravelSupportRules1764320000201 } from '#migrations/1764320000201-TravelSupportRules.js';
+import { DayBalances1764320000300 } from '#migrations/1764320000300-DayBalances.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
 export const MIGRATIONS: Function[] = [
@@ -15,4 +16,5 @@ export const MIGRATIONS: Function[] = [
   ReferenceData1764320000102,
   TravelSupport1764320000200,
   TravelSupportRules1764320000201,
+  DayBalances1764320000300,
 ];

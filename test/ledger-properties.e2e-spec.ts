@@ -15,6 +15,7 @@ import {
   journalNumbering,
   receiptYears,
   unbalancedEntries,
+  driftedDayBalances,
 } from './support/ledger-invariants.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -503,6 +504,7 @@ describe('ledger properties over random command sequences', () => {
   /** The invariants of the whole database, which every run shares. */
   async function checkLedger(): Promise<void> {
     expect(await unbalancedEntries(t)).toEqual([]);
+    expect(await driftedDayBalances(t)).toEqual([]);
     const years = await receiptYears(t);
     expect(years).toEqual(gapFreeReceiptYears(years));
     const numbering = await journalNumbering(t);

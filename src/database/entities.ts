@@ -2,7 +2,13 @@ import { ApiKey } from '#src/auth/api-key.entity.js';
 import { AuditEvent } from '#src/audit/audit-event.entity.js';
 import { IdempotencyKey } from '#src/common/http/idempotency-key.entity.js';
 import { Donor } from '#src/donors/donor.entity.js';
-import { Account, JournalEntry, JournalLine, LedgerHead } from '#src/ledger/journal.entity.js';
+import {
+  Account,
+  AccountDayBalance,
+  JournalEntry,
+  JournalLine,
+  LedgerHead,
+} from '#src/ledger/journal.entity.js';
 import { Payment, PaymentReversal } from '#src/payments/payment.entity.js';
 import { Pledge } from '#src/pledges/pledge.entity.js';
 import { Rate } from '#src/rates/rate.entity.js';
@@ -20,6 +26,7 @@ import {
 /** Every entity, listed once, so the API, the CLI and the migration tool agree. */
 export const ENTITIES = [
   Account,
+  AccountDayBalance,
   Allocation,
   AllocationRelease,
   AllocationRun,

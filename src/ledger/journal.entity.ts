@@ -129,3 +129,26 @@ export class LedgerHead {
   @Column({ type: 'char', length: 64 })
   hash: string;
 }
+
+/**
+ * Debits and credits per account, earmark and effective day, kept by a statement trigger on
+ * journal_lines in the same transaction as the lines. Reports sum these few rows instead of
+ * every line of history; entries after a pinned `asOfSeq` are subtracted from the lines.
+ */
+@Entity('account_day_balances')
+export class AccountDayBalance {
+  @PrimaryColumn({ type: 'char', length: 4 })
+  account: string;
+
+  @PrimaryColumn({ type: 'text' })
+  earmark: string;
+
+  @PrimaryColumn({ type: 'date' })
+  effectiveOn: string;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
+  debitUsd: Decimal;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
+  creditUsd: Decimal;
+}

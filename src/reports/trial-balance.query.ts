@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { Dec } from '#src/common/money/money.js';
+import { ledgerTotals } from '#src/reports/ledger-totals.query.js';
 import type { ReportPoint } from '#src/reports/report-point.js';
 
 export interface TrialBalanceRow {
@@ -13,15 +15,21 @@ export async function trialBalanceRows(
   manager: EntityManager,
   point: ReportPoint,
 ): Promise<TrialBalanceRow[]> {
-  return (await manager.query(
-    `SELECT a.code AS account, a.name,
-            COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0)::text AS debit,
-            COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0)::text AS credit
-       FROM accounts a
-       LEFT JOIN (journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq AND e.seq <= $2 AND e.effective_on <= $1::date)
-              ON l.account = a.code
-      GROUP BY a.code, a.name
-      ORDER BY a.code`,
-    [point.asOf, point.asOfSeq],
-  )) as TrialBalanceRow[];
+  const accounts = (await manager.query(
+    'SELECT a.code AS account, a.name FROM accounts a ORDER BY a.code',
+  )) as {
+    account: string;
+    name: string;
+  }[];
+  const sums = new Map(accounts.map((a) => [a.account, { debit: new Dec(0), credit: new Dec(0) }]));
+  for (const row of await ledgerTotals(manager, point)) {
+    const sum = sums.get(row.account)!;
+    sum.debit = sum.debit.plus(row.debit_by_date);
+    sum.credit = sum.credit.plus(row.credit_by_date);
+  }
+  return accounts.map((a) => ({
+    ...a,
+    debit: sums.get(a.account)!.debit.toFixed(),
+    credit: sums.get(a.account)!.credit.toFixed(),
+  }));
 }

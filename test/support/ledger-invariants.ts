@@ -120,3 +120,27 @@ export async function unbalancedEntries(
      HAVING sum(CASE side WHEN 'debit' THEN amount_usd ELSE -amount_usd END) <> 0`,
   );
 }
+
+/**
+ * Maintained day balances that differ from the sum of the journal lines they stand for. An empty
+ * list means the reports, which read the day balances, see exactly what the journal says.
+ */
+export async function driftedDayBalances(
+  t: TestApp,
+): Promise<{ account: string; earmark: string; effective_on: string }[]> {
+  return t.sql(
+    `WITH from_lines AS (
+       SELECT l.account, l.earmark, e.effective_on,
+              COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0) AS debit_usd,
+              COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0) AS credit_usd
+         FROM journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq
+        GROUP BY l.account, l.earmark, e.effective_on
+     )
+     SELECT COALESCE(f.account, b.account) AS account, COALESCE(f.earmark, b.earmark) AS earmark,
+            COALESCE(f.effective_on, b.effective_on)::text AS effective_on
+       FROM from_lines f
+       FULL JOIN account_day_balances b
+         ON b.account = f.account AND b.earmark = f.earmark AND b.effective_on = f.effective_on
+      WHERE f.debit_usd IS DISTINCT FROM b.debit_usd OR f.credit_usd IS DISTINCT FROM b.credit_usd`,
+  );
+}

@@ -18,6 +18,8 @@ const shared = {
 
 export default {
   testTimeout: 60_000,
+  // A suite that leaves a socket open (keep-alive fetch, a child process) must not hang CI.
+  forceExit: true,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -10,7 +10,6 @@ import { AppModule } from '#src/app.module.js';
 import { SYSTEM_ACTOR } from '#src/auth/actor.js';
 import { ApiKeysService, type CreatedApiKey } from '#src/auth/api-keys.service.js';
 import { createValidationPipe } from '#src/common/errors/validation.js';
-import { bodyMiddleware } from '#src/common/http/body.js';
 import { buildOpenApiDocument } from '#src/common/http/openapi-document.js';
 import { requestIdMiddleware } from '#src/common/http/request-id.js';
 import type { AppConfig } from '#src/config/config.js';
@@ -47,7 +46,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       },
     );
     app.useLogger(app.get(Logger));
-    configureHttp(app, config);
+    configureHttp(app);
     await runMigrations(app.get(DataSource), target.embedded);
     const bootstrapKey = await app.get(ApiKeysService).createBootstrapKey(SYSTEM_ACTOR);
     return {
@@ -65,12 +64,11 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
 }
 
-function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+function configureHttp(app: NestExpressApplication): void {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestIdMiddleware);
   app.use(helmet());
-  app.use(...bodyMiddleware(config.bodyLimitBytes));
   app.useGlobalPipes(createValidationPipe());
 
   const document = buildOpenApiDocument(app);

@@ -1,4 +1,11 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+} from '@nestjs/common';
+import { bodyMiddleware } from '#src/common/http/body.js';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -28,6 +35,8 @@ import { RatesController } from '#src/rates/rates.controller.js';
 import { RatesService } from '#src/rates/rates.service.js';
 import { ReceiptsController } from '#src/receipts/receipts.controller.js';
 import { ReceiptsService } from '#src/receipts/receipts.service.js';
+import { ExportsController } from '#src/exports/exports.controller.js';
+import { ExportsService } from '#src/exports/exports.service.js';
 import { ReportsController } from '#src/reports/reports.controller.js';
 import { ReportsService } from '#src/reports/reports.service.js';
 import { CountriesController } from '#src/reference-data/countries.controller.js';
@@ -43,7 +52,17 @@ import { TravelRequestsService } from '#src/travel-support/travel-requests.servi
  * caller (a real server, or the embedded one it started), so tests build it the same way.
  */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /**
+   * Bodies are read after the request logger (a module middleware of LoggerModule, which is
+   * imported first), so that a body refused by the parser is still logged under its request id.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(...bodyMiddleware(this.config.bodyLimitBytes)).forRoutes('*');
+  }
+
   static register(config: AppConfig, target: DatabaseTarget): DynamicModule {
     return {
       module: AppModule,
@@ -66,6 +85,7 @@ export class AppModule {
         ConferencesController,
         AllocationsController,
         ReportsController,
+        ExportsController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -87,6 +107,7 @@ export class AppModule {
         TravelRequestsService,
         AllocationsService,
         ReportsService,
+        ExportsService,
       ],
     };
   }

@@ -9,7 +9,7 @@ type Role = 'admin' | 'finance' | 'auditor' | 'donor';
 const ROLES: Role[] = ['admin', 'finance', 'auditor', 'donor'];
 
 interface Route {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   allowed: Role[];
 }
@@ -48,6 +48,40 @@ const ROUTES: Route[] = [
   },
   { method: 'get', path: '/v1/ledger/entries', allowed: ['finance', 'auditor'] },
   { method: 'get', path: '/v1/ledger/verify', allowed: ['auditor'] },
+  { method: 'get', path: '/v1/exports/iati?year=2009', allowed: ['finance', 'auditor'] },
+  { method: 'get', path: '/v1/reports/contributions', allowed: ['finance', 'auditor', 'donor'] },
+  { method: 'get', path: '/v1/reports/fund-status', allowed: ['finance', 'auditor'] },
+  {
+    method: 'get',
+    path: '/v1/reports/travel-support?conference=NAIROBI-2009',
+    allowed: ['finance', 'auditor'],
+  },
+  { method: 'get', path: '/v1/reports/trial-balance', allowed: ['finance', 'auditor'] },
+  // Travel support (SPEC 10, 12): admin keeps conferences, any key reads them and the countries,
+  // finance records requests, runs and releases, auditors read what finance wrote.
+  { method: 'post', path: '/v1/conferences', allowed: ['admin'] },
+  { method: 'get', path: '/v1/conferences', allowed: ['admin', 'finance', 'auditor', 'donor'] },
+  {
+    method: 'get',
+    path: '/v1/conferences/NAIROBI-2009',
+    allowed: ['admin', 'finance', 'auditor', 'donor'],
+  },
+  // An unknown code, so that the admin's PATCH answers 404 and changes nothing.
+  { method: 'patch', path: '/v1/conferences/NO-SUCH-CONFERENCE', allowed: ['admin'] },
+  { method: 'get', path: '/v1/countries', allowed: ['admin', 'finance', 'auditor', 'donor'] },
+  { method: 'post', path: '/v1/conferences/NAIROBI-2009/travel-requests', allowed: ['finance'] },
+  {
+    method: 'get',
+    path: '/v1/conferences/NAIROBI-2009/travel-requests',
+    allowed: ['finance', 'auditor'],
+  },
+  { method: 'post', path: '/v1/conferences/NAIROBI-2009/allocation-runs', allowed: ['finance'] },
+  {
+    method: 'get',
+    path: '/v1/conferences/NAIROBI-2009/allocations',
+    allowed: ['finance', 'auditor'],
+  },
+  { method: 'post', path: `/v1/allocations/${UNKNOWN}/release`, allowed: ['finance'] },
 ];
 
 describe('access', () => {
@@ -68,6 +102,7 @@ describe('access', () => {
   const call = (route: Route, key?: string) => {
     const request = t.http()[route.method](route.path);
     if (key) request.set('Authorization', `Bearer ${key}`);
+    // Writes (POST, PUT, PATCH) carry an empty JSON body; reads and deletes carry none.
     return route.method === 'get' || route.method === 'delete' ? request : request.send({});
   };
 

@@ -235,18 +235,14 @@ describe('reports', () => {
   describe('fund status and the travel budget', () => {
     it('equals the budget an allocation preview computes for the conference', async () => {
       const admin = { Authorization: `Bearer ${t.adminKey}` };
-      const patched = await t
-        .http()
-        .patch('/v1/conferences/NAIROBI-2009')
-        .set(admin)
-        .send({
-          nominationDeadline: '2026-01-01',
-          dsaRateUsd: '0.00',
-          dsaNights: 0,
-          terminalExpensesUsd: '0.00',
-          maxDelegatesLdc: 1,
-          maxDelegatesOther: 1,
-        });
+      const patched = await t.http().patch('/v1/conferences/NAIROBI-2009').set(admin).send({
+        nominationDeadline: '2026-01-01',
+        dsaRateUsd: '0.00',
+        dsaNights: 0,
+        terminalExpensesUsd: '0.00',
+        maxDelegatesLdc: 1,
+        maxDelegatesOther: 1,
+      });
       expect(patched.status).toBe(200);
       const status = await report('/v1/reports/fund-status?asOf=2026-06-30');
       const row = status.body.rows.find(

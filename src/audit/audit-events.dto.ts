@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { PageQuery } from '#src/common/http/pagination.js';
+import { IsDateOrUtcTimestamp } from '#src/common/validation.js';
 
 export class AuditEventQuery extends PageQuery {
   @ApiPropertyOptional({
@@ -8,7 +9,7 @@ export class AuditEventQuery extends PageQuery {
     example: '2026-11-01',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateOrUtcTimestamp()
   from?: string;
 
   @ApiPropertyOptional({
@@ -16,7 +17,7 @@ export class AuditEventQuery extends PageQuery {
     example: '2026-12-01',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateOrUtcTimestamp()
   to?: string;
 }
 
@@ -42,13 +43,13 @@ export class AuditEventResponse {
   @ApiProperty({ example: 'api_key' })
   resourceType: string;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, example: '5f2b8c1e-0d7a-4a57-9d9e-3f1f0c7b2a10' })
   resourceId: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, example: '9b1d3c2e-6f4a-4e8b-a0c7-1d2e3f4a5b6c' })
   requestId: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, example: 'pay-2026-11-28-0001' })
   idempotencyKey: string | null;
 }
 

@@ -15,7 +15,7 @@ export class AuditEventsQuery {
     cursor?: string;
     limit: number;
   }): Promise<AuditEventPage> {
-    const afterSeq = decodeCursor(options.cursor, /^\d{1,19}$/);
+    const afterSeq = decodeCursor(options.cursor, /^\d{1,18}$/);
     const query = this.dataSource
       .getRepository(AuditEvent)
       .createQueryBuilder('e')

@@ -4,11 +4,16 @@ import {
   SetMetadata,
   applyDecorators,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtension,
+  ApiForbiddenResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Actor } from '#src/auth/actor.js';
 import type { Role } from '#src/auth/role.js';
 import type { AuthenticatedRequest } from '#src/auth/api-key.guard.js';
-import { problemRef } from '#src/common/http/openapi.js';
+import { PUBLIC_EXTENSION, problemRef } from '#src/common/http/openapi.js';
 
 export const ROLES_KEY = 'unfssc:roles';
 export const PUBLIC_KEY = 'unfssc:public';
@@ -32,8 +37,12 @@ export function Roles(...roles: Role[]): MethodDecorator & ClassDecorator {
   );
 }
 
-/** Marks a route that answers without a key (health, public receipt verification). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
+/**
+ * Marks a route that answers without a key (health, public receipt verification). The same mark
+ * documents the route with `security: []`, so the document cannot disagree with the guard.
+ */
+export const Public = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(PUBLIC_KEY, true), ApiExtension(PUBLIC_EXTENSION, true));
 
 /** The caller as services need it: key, role, donor binding, request id and idempotency key. */
 export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): Actor => {

@@ -148,3 +148,19 @@ export const IsConfirmedOnOfNewPledge = (options?: ValidationOptions): PropertyD
 /** Trims text before validation, so that stored text is always trimmed (SPEC 13). */
 export const Trim = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+const UTC_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?Z$/;
+
+/** A calendar date, or a UTC timestamp ending in `Z` (SPEC 13: timestamps are UTC). */
+export const IsDateOrUtcTimestamp = (options?: ValidationOptions): PropertyDecorator =>
+  rule(
+    'isDateOrUtcTimestamp',
+    (value) => {
+      if (isIsoDate(value)) return null;
+      const match = typeof value === 'string' ? UTC_TIMESTAMP.exec(value) : null;
+      return match && isIsoDate(match[1])
+        ? null
+        : 'must be a date YYYY-MM-DD or a UTC timestamp such as 2026-11-28T09:30:00Z';
+    },
+    options,
+  );

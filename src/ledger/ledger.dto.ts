@@ -65,6 +65,11 @@ export class ChainVerificationResponse {
   @ApiProperty({ example: true }) valid: boolean;
   @ApiProperty({ example: 42 }) entries: number;
   @ApiProperty({ nullable: true, type: Number, example: 42 }) headSeq: number | null;
-  @ApiProperty({ nullable: true, type: String }) headHash: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881',
+  })
+  headHash: string | null;
   @ApiProperty({ nullable: true, type: Number, example: null }) firstBrokenSeq: number | null;
 }

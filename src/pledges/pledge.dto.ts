@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -84,6 +85,7 @@ export class CreatePledgeDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(120)
+  @IsObject({ each: true, message: 'must be a list of objects { dueOn, amount }' })
   @ValidateNested({ each: true })
   @Type(() => InstalmentDto)
   instalments?: InstalmentDto[];

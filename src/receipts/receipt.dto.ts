@@ -23,7 +23,11 @@ export class SignedReceiptResponse {
   @ApiProperty({ type: ReceiptPayloadResponse, description: 'The signed fields.' })
   receipt: ReceiptPayloadResponse;
 
-  @ApiProperty({ description: 'Base64 Ed25519 signature over the canonical JSON of `receipt`.' })
+  @ApiProperty({
+    description: 'Base64 Ed25519 signature over the canonical JSON of `receipt`.',
+    example:
+      'YCLmxiKNNPYD8URS5dYcyqKUlC3wdVRuS/aVJPvtEaLVvWftswwbI6xbBrMXYZn+3ogd8Bc9aelRKByIKUwmAA==',
+  })
   signature: string;
 
   @ApiProperty({ example: '3f9a1c2b4d5e6f70' })

@@ -1,5 +1,12 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, type Type } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { stringify } from 'csv-stringify/sync';
 import type { Request, Response } from 'express';
 import type { Actor } from '#src/auth/actor.js';
@@ -51,6 +58,27 @@ const COLUMNS = {
   trialBalance: ['account', 'name', 'debitUsd', 'creditUsd', 'balanceUsd'],
 };
 
+/** A report answers JSON, or its rows as CSV (a string) with `Accept: text/csv`. */
+function ApiReportResponse(model: Type<unknown>): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(model),
+    ApiOkResponse({
+      description:
+        'JSON, or the rows as CSV with `Accept: text/csv` (a header line of the JSON field names).',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(model) } },
+        'text/csv': {
+          schema: {
+            type: 'string',
+            example:
+              'account,name,debitUsd,creditUsd,balanceUsd\n1100,Cash,10000.00,0.00,10000.00\n',
+          },
+        },
+      },
+    }),
+  );
+}
+
 const POINT =
   'Pin `asOf` and `asOfSeq` (returned in every answer) to reproduce the report byte for byte.';
 
@@ -61,15 +89,11 @@ export class ReportsController {
 
   @Get('contributions')
   @Roles('finance', 'auditor', 'donor')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({
     summary: 'Pledges and payments per donor and currency (a donor key: its own rows)',
     description: POINT,
   })
-  @ApiOkResponse({
-    type: ContributionsReport,
-    description: 'JSON, or the rows as CSV with `Accept: text/csv`.',
-  })
+  @ApiReportResponse(ContributionsReport)
   @ApiProblems({ badRequest: 'Invalid asOf or asOfSeq (after the journal head).' })
   async contributions(
     @Query() query: ReportQuery,
@@ -88,15 +112,11 @@ export class ReportsController {
 
   @Get('fund-status')
   @Roles('finance', 'auditor')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({
     summary: 'Cash-basis availability per earmark (the travel budget of a conference)',
     description: POINT,
   })
-  @ApiOkResponse({
-    type: FundStatusReport,
-    description: 'JSON, or the rows as CSV with `Accept: text/csv`.',
-  })
+  @ApiReportResponse(FundStatusReport)
   @ApiProblems({ badRequest: 'Invalid asOf or asOfSeq (after the journal head).' })
   async fundStatus(
     @Query() query: ReportQuery,
@@ -114,15 +134,11 @@ export class ReportsController {
 
   @Get('travel-support')
   @Roles('finance', 'auditor')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({
     summary: 'Travel requests and standing obligations of a conference, with the LDC shares',
     description: POINT,
   })
-  @ApiOkResponse({
-    type: TravelSupportReport,
-    description: 'JSON, or the rows as CSV with `Accept: text/csv`.',
-  })
+  @ApiReportResponse(TravelSupportReport)
   @ApiProblems({
     badRequest: 'Missing conference, or invalid asOf or asOfSeq.',
     notFound: 'No such conference.',
@@ -143,15 +159,11 @@ export class ReportsController {
 
   @Get('trial-balance')
   @Roles('finance', 'auditor')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({
     summary: 'Gross debits and credits per account; the totals are equal',
     description: POINT,
   })
-  @ApiOkResponse({
-    type: TrialBalanceReport,
-    description: 'JSON, or the rows as CSV with `Accept: text/csv`.',
-  })
+  @ApiReportResponse(TrialBalanceReport)
   @ApiProblems({ badRequest: 'Invalid asOf or asOfSeq (after the journal head).' })
   async trialBalance(
     @Query() query: ReportQuery,

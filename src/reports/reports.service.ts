@@ -19,6 +19,7 @@ import type {
 import { type ReportPoint, resolveReportPoint } from '#src/reports/report-point.js';
 import { travelSupportRows } from '#src/reports/travel-support.query.js';
 import { trialBalanceRows } from '#src/reports/trial-balance.query.js';
+import { tierOf } from '#src/travel-support/allocation.policy.js';
 
 const ZERO = new Dec(0);
 const CURRENCY_COLUMNS = [
@@ -147,7 +148,7 @@ export class ReportsService {
         countryCode: row.country_code,
         countryName: row.country_name,
         ldc: row.ldc,
-        tier: row.tier,
+        tier: tierOf(row.ldc, row.late),
         delegatesRequested: row.delegates_requested,
         delegatesFunded: row.delegates_funded,
         obligatedUsd: formatUsd(new Dec(row.obligated_usd)),

@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { ReportPoint } from '#src/reports/report-point.js';
+import { REQUEST_STANDING_COLUMNS } from '#src/travel-support/request-standing.js';
 
 export interface TravelSupportRow {
   country_code: string;
   country_name: string;
   ldc: boolean;
-  tier: number;
+  late: boolean;
   delegates_requested: number;
   delegates_funded: number;
   obligated_usd: string;
@@ -23,8 +24,10 @@ export async function travelSupportRows(
 ): Promise<TravelSupportRow[]> {
   return (await manager.query(
     `WITH known_requests AS (
-       SELECT r.id, r.country_code, r.ldc, r.tier
-         FROM travel_requests r JOIN journal_entries e ON e.source_type = 'travel_request' AND e.source_id = r.id
+       SELECT r.id, r.country_code, ${REQUEST_STANDING_COLUMNS}
+         FROM travel_requests r
+         JOIN conferences c ON c.code = r.conference_code
+         JOIN journal_entries e ON e.source_type = 'travel_request' AND e.source_id = r.id
         WHERE r.conference_code = $1 AND e.seq <= $3 AND e.effective_on <= $2::date
      ),
      standing AS (
@@ -36,13 +39,13 @@ export async function travelSupportRows(
           AND NOT EXISTS (SELECT 1 FROM allocation_releases x JOIN journal_entries released ON released.seq = x.journal_entry_seq
                            WHERE x.allocation_id = a.id AND released.seq <= $3 AND released.effective_on <= $2::date)
      )
-     SELECT k.country_code, c.name AS country_name, k.ldc, k.tier,
+     SELECT k.country_code, c.name AS country_name, k.ldc, k.late,
             (SELECT count(*) FROM travel_delegates d WHERE d.request_id = k.id)::int AS delegates_requested,
             COALESCE(sum(s.delegates_funded), 0)::int AS delegates_funded,
             COALESCE(sum(s.amount_usd), 0)::text AS obligated_usd
        FROM known_requests k JOIN countries c ON c.alpha3 = k.country_code
        LEFT JOIN standing s ON s.request_id = k.id
-      GROUP BY k.id, k.country_code, c.name, k.ldc, k.tier
+      GROUP BY k.id, k.country_code, c.name, k.ldc, k.late
       ORDER BY k.country_code`,
     [conference, point.asOf, point.asOfSeq],
   )) as TravelSupportRow[];

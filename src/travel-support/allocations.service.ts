@@ -27,6 +27,7 @@ import type {
 } from '#src/travel-support/allocation-run.dto.js';
 import { earmarkFunds } from '#src/travel-support/budget.js';
 import { lockConference } from '#src/travel-support/conferences.service.js';
+import { REQUEST_STANDING_COLUMNS } from '#src/travel-support/request-standing.js';
 import { Conference } from '#src/travel-support/travel-support.entity.js';
 
 /** Commits that may draw on unearmarked cash take this advisory lock, so two conferences sharing it cannot spend the same dollar. */
@@ -359,12 +360,12 @@ async function loadRequests(
   code: string,
 ): Promise<AllocationRequestInput[]> {
   const rows = (await manager.query(
-    `SELECT r.id, r.country_code, r.ldc, r.late, r.nominated_on::text AS nominated_on, d.idx, d.name, d.airfare_usd::text AS airfare_usd,
+    `SELECT r.id, r.country_code, ${REQUEST_STANDING_COLUMNS}, r.nominated_on::text AS nominated_on, d.idx, d.name, d.airfare_usd::text AS airfare_usd,
             EXISTS (SELECT 1 FROM allocations a LEFT JOIN allocation_releases x ON x.allocation_id = a.id
                      WHERE a.request_id = r.id AND d.idx = ANY (a.delegate_indexes) AND x.allocation_id IS NULL) AS funded,
             EXISTS (SELECT 1 FROM allocations a JOIN allocation_releases x ON x.allocation_id = a.id
                      WHERE a.request_id = r.id AND d.idx = ANY (a.delegate_indexes)) AS released
-       FROM travel_requests r JOIN travel_delegates d ON d.request_id = r.id
+       FROM travel_requests r JOIN conferences c ON c.code = r.conference_code JOIN travel_delegates d ON d.request_id = r.id
       WHERE r.conference_code = $1 ORDER BY r.country_code, d.idx`,
     [code],
   )) as {

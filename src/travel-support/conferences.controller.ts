@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Response } from 'express';
 import type { Actor } from '#src/auth/actor.js';
 import { CurrentActor, Roles } from '#src/auth/auth.decorators.js';
+import { ConferenceCodePipe } from '#src/common/http/code-param.pipe.js';
 import { IdempotencyKeyHeader, Fingerprint } from '#src/common/http/idempotency.decorator.js';
 import { sendOutcome } from '#src/common/http/idempotent-response.js';
 import { ApiProblems } from '#src/common/http/openapi.js';
@@ -62,7 +63,7 @@ export class ConferencesController {
   @ApiOperation({ summary: 'One conference with its parameters' })
   @ApiOkResponse({ type: ConferenceResponse })
   @ApiProblems({ notFound: 'No such conference.' })
-  get(@Param('code') code: string): Promise<ConferenceResponse> {
+  get(@Param('code', ConferenceCodePipe) code: string): Promise<ConferenceResponse> {
     return this.conferences.get(code);
   }
 
@@ -76,7 +77,7 @@ export class ConferencesController {
     conflict: 'CONFERENCE_LOCKED.',
   })
   patch(
-    @Param('code') code: string,
+    @Param('code', ConferenceCodePipe) code: string,
     @Body() body: PatchConferenceDto,
     @CurrentActor() actor: Actor,
   ): Promise<ConferenceResponse> {
@@ -94,7 +95,7 @@ export class ConferencesController {
     unprocessable: 'UNKNOWN_COUNTRY, COUNTRY_NOT_ELIGIBLE or DATE_IN_FUTURE.',
   })
   createRequest(
-    @Param('code') code: string,
+    @Param('code', ConferenceCodePipe) code: string,
     @Body() body: CreateTravelRequestDto,
     @CurrentActor() actor: Actor,
   ): Promise<TravelRequestResponse> {
@@ -106,7 +107,10 @@ export class ConferencesController {
   @ApiOperation({ summary: 'Travel requests of a conference' })
   @ApiOkResponse({ type: TravelRequestPage })
   @ApiProblems({ badRequest: 'Invalid cursor or limit.', notFound: 'No such conference.' })
-  listRequests(@Param('code') code: string, @Query() query: PageQuery): Promise<TravelRequestPage> {
+  listRequests(
+    @Param('code', ConferenceCodePipe) code: string,
+    @Query() query: PageQuery,
+  ): Promise<TravelRequestPage> {
     return this.requests.list(code, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
@@ -124,7 +128,7 @@ export class ConferencesController {
     unprocessable: 'DATE_IN_FUTURE.',
   })
   async run(
-    @Param('code') code: string,
+    @Param('code', ConferenceCodePipe) code: string,
     @Body() body: AllocationRunDto,
     @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
@@ -141,7 +145,10 @@ export class ConferencesController {
   @ApiOperation({ summary: 'Allocations (obligations) of a conference' })
   @ApiOkResponse({ type: AllocationPage })
   @ApiProblems({ badRequest: 'Invalid cursor or limit.', notFound: 'No such conference.' })
-  listAllocations(@Param('code') code: string, @Query() query: PageQuery): Promise<AllocationPage> {
+  listAllocations(
+    @Param('code', ConferenceCodePipe) code: string,
+    @Query() query: PageQuery,
+  ): Promise<AllocationPage> {
     return this.allocations.list(code, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 }

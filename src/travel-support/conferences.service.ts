@@ -60,11 +60,17 @@ export class ConferencesService {
 
   /** Raises NOT_FOUND, CONFERENCE_LOCKED and VALIDATION_FAILED (code in the body, dates out of order). */
   async patch(code: string, input: PatchConferenceDto, actor: Actor): Promise<ConferenceResponse> {
-    if (input.code !== undefined && input.code !== code) {
-      throw DomainError.validation([
-        { field: 'code', message: 'cannot change; create a new conference instead' },
-      ]);
+    // A PATCH changes values; it never erases one (a parameter once entered stays entered).
+    const errors = Object.entries(input)
+      .filter(([, value]) => value === null)
+      .map(([field]) => ({
+        field,
+        message: 'may not be null; omit the field to leave it unchanged',
+      }));
+    if (input.code !== undefined && input.code !== null && input.code !== code) {
+      errors.push({ field: 'code', message: 'cannot change; create a new conference instead' });
     }
+    if (errors.length > 0) throw DomainError.validation(errors);
     return this.dataSource.transaction(async (manager) => {
       const conference = await lockConference(manager, code);
       if (conference.lockedAt) {

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsObject,
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
@@ -43,6 +44,7 @@ export class CreateTravelRequestDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
+  @IsObject({ each: true, message: 'must be a list of objects { name, airfareUsd }' })
   @ValidateNested({ each: true })
   @Type(() => DelegateDto)
   delegates: DelegateDto[];

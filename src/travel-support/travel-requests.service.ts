@@ -11,6 +11,7 @@ import { Dec, formatUsd } from '#src/common/money/money.js';
 import { JournalService } from '#src/ledger/journal.service.js';
 import { CountriesService } from '#src/reference-data/countries.service.js';
 import { tierOf } from '#src/travel-support/allocation.policy.js';
+import { REQUEST_STANDING_COLUMNS } from '#src/travel-support/request-standing.js';
 import { lockConference } from '#src/travel-support/conferences.service.js';
 import type {
   CreateTravelRequestDto,
@@ -25,7 +26,6 @@ interface RequestRow {
   nomination_reference: string;
   late: boolean;
   ldc: boolean;
-  tier: number;
   delegates: { name: string; airfareUsd: string }[];
 }
 
@@ -151,10 +151,10 @@ export class TravelRequestsService {
     ])) as unknown[];
     if (conference.length === 0) throw DomainError.notFound('Conference', code);
     const rows = (await this.dataSource.query(
-      `SELECT r.id, r.conference_code, r.country_code, r.nominated_on::text AS nominated_on, r.nomination_reference, r.late, r.ldc, r.tier,
+      `SELECT r.id, r.conference_code, r.country_code, r.nominated_on::text AS nominated_on, r.nomination_reference, ${REQUEST_STANDING_COLUMNS},
               (SELECT json_agg(json_build_object('name', d.name, 'airfareUsd', d.airfare_usd::text) ORDER BY d.idx)
                  FROM travel_delegates d WHERE d.request_id = r.id) AS delegates
-         FROM travel_requests r
+         FROM travel_requests r JOIN conferences c ON c.code = r.conference_code
         WHERE r.conference_code = $1
           AND ($2::uuid IS NULL OR (r.created_at, r.id) > (SELECT created_at, id FROM travel_requests WHERE id = $2::uuid))
         ORDER BY r.created_at, r.id LIMIT $3`,
@@ -173,7 +173,7 @@ function toResponse(row: RequestRow): TravelRequestResponse {
     nominationReference: row.nomination_reference,
     late: row.late,
     ldc: row.ldc,
-    tier: row.tier,
+    tier: tierOf(row.ldc, row.late),
     delegates: row.delegates.map((d) => ({
       name: d.name,
       airfareUsd: formatUsd(new Dec(d.airfareUsd)),

@@ -137,3 +137,185 @@ export class Factories {
     return response.body;
   }
 }
+
+/** One journal entry as GET /v1/ledger/entries answers it (SPEC 9). */
+export interface JournalEntryView {
+  seq: number;
+  effectiveOn: string;
+  kind: string;
+  sourceType: string;
+  sourceId: string;
+  lines: {
+    account: string;
+    side: 'debit' | 'credit';
+    amountUsd: string;
+    earmark: string;
+    currency: string;
+  }[];
+}
+
+/** An allocation run as POST /v1/conferences/{code}/allocation-runs answers it (SPEC 10). */
+export interface AllocationRunView {
+  id: string;
+  conferenceCode: string;
+  mode: 'preview' | 'commit';
+  effectiveOn: string;
+  budgetUsd: string;
+  spentUsd: string;
+  inputsHash: string;
+  lines: {
+    countryCode: string;
+    tier: number;
+    ldc: boolean;
+    late: boolean;
+    delegatesRequested: number;
+    delegatesFunded: number;
+    airfareUsd: string;
+    dsaUsd: string;
+    terminalUsd: string;
+    amountUsd: string;
+    decision: string;
+    reason: string;
+    allocationId: string | null;
+  }[];
+}
+
+/**
+ * Builders for travel support (SPEC 10): conferences are an admin's work, travel requests,
+ * allocation runs, releases and the cash that funds them a finance officer's. The default
+ * conference costs 300.00 × 4 nights of DSA + 100.00 terminal = 1,300.00 per delegate on top of
+ * the airfare, funds up to 2 delegates of an LDC and 1 of another country, and uses no
+ * unearmarked cash; tests override what their numbers depend on.
+ */
+export class TravelFactories {
+  constructor(
+    private readonly t: TestApp,
+    private readonly f: Factories,
+  ) {}
+
+  admin(): Record<string, string> {
+    return { Authorization: `Bearer ${this.t.adminKey}` };
+  }
+
+  conferenceBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      code: `CONF-${randomUUID().slice(0, 8).toUpperCase()}`,
+      name: 'Regional Conference on South-South Cooperation',
+      city: 'Nairobi',
+      startsOn: '2026-10-05',
+      endsOn: '2026-10-07',
+      nominationDeadline: '2026-08-31',
+      dsaRateUsd: '300.00',
+      dsaNights: 4,
+      terminalExpensesUsd: '100.00',
+      maxDelegatesLdc: 2,
+      maxDelegatesOther: 1,
+      useUnearmarked: false,
+      ldcGraceYears: 0,
+      ...overrides,
+    };
+  }
+
+  /** POST /v1/conferences with the body exactly as given, as the admin. */
+  conferenceRequest(body: Record<string, unknown>) {
+    return this.t.http().post('/v1/conferences').set(this.admin()).send(body);
+  }
+
+  async conference(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const response = await this.conferenceRequest(this.conferenceBody(overrides));
+    if (response.status !== 201)
+      throw new Error(`conference: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  /** POST /v1/conferences/{code}/travel-requests with the body exactly as given. */
+  travelRequestRequest(code: string, body: Record<string, unknown>) {
+    return this.t
+      .http()
+      .post(`/v1/conferences/${code}/travel-requests`)
+      .set(this.f.auth())
+      .send(body);
+  }
+
+  /** A request whose delegates have the given airfares (USD strings), named after the country. */
+  async travelRequest(
+    code: string,
+    countryCode: string,
+    nominatedOn: string,
+    airfaresUsd: string[],
+  ): Promise<Record<string, unknown>> {
+    const response = await this.travelRequestRequest(code, {
+      countryCode,
+      nominatedOn,
+      nominationReference: `${countryCode}/MFA/${nominatedOn}`,
+      delegates: airfaresUsd.map((airfareUsd, index) => ({
+        name: `Delegate ${index + 1} of ${countryCode}`,
+        airfareUsd,
+      })),
+    });
+    if (response.status !== 201)
+      throw new Error(`travel request: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  /** POST /v1/conferences/{code}/allocation-runs, answering whatever the API answers. */
+  runRequest(code: string, mode: 'preview' | 'commit', effectiveOn: string) {
+    return this.t
+      .http()
+      .post(`/v1/conferences/${code}/allocation-runs`)
+      .set(this.f.auth())
+      .send({ mode, effectiveOn });
+  }
+
+  async run(
+    code: string,
+    mode: 'preview' | 'commit',
+    effectiveOn: string,
+  ): Promise<AllocationRunView> {
+    const response = await this.runRequest(code, mode, effectiveOn);
+    if (response.status !== 201)
+      throw new Error(`allocation run: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  releaseRequest(allocationId: string, releasedOn: string, reason = 'Delegate could not travel') {
+    return this.t
+      .http()
+      .post(`/v1/allocations/${allocationId}/release`)
+      .set(this.f.auth())
+      .send({ reason, releasedOn });
+  }
+
+  async allocations(code: string): Promise<Record<string, unknown>[]> {
+    const response = await this.t
+      .http()
+      .get(`/v1/conferences/${code}/allocations?limit=500`)
+      .set(this.f.auth());
+    if (response.status !== 200)
+      throw new Error(`allocations: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body.items;
+  }
+
+  /** Cash in US dollars from a new donor, unpledged, on the given earmark. */
+  async cash(earmark: string, amount: string, receivedOn: string): Promise<Record<string, string>> {
+    const donor = await this.f.donor();
+    return this.f.pay({ donorId: donor.id, currency: 'USD', amount, receivedOn, earmark });
+  }
+
+  /** The whole journal, paged through GET /v1/ledger/entries as the finance officer. */
+  async journal(): Promise<JournalEntryView[]> {
+    const entries: JournalEntryView[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const response = await this.t
+        .http()
+        .get(`/v1/ledger/entries?afterSeq=${afterSeq}&limit=500`)
+        .set(this.f.auth());
+      if (response.status !== 200)
+        throw new Error(`ledger entries: ${response.status} ${JSON.stringify(response.body)}`);
+      entries.push(...response.body.entries);
+      if (response.body.nextAfterSeq === null) return entries;
+      afterSeq = response.body.nextAfterSeq;
+    }
+  }
+}

@@ -42,7 +42,10 @@ export class ProblemFilter implements ExceptionFilter {
     const requestId = request.id === undefined ? undefined : String(request.id);
     const problem = this.toProblem(exception, request.originalUrl ?? request.url, requestId);
     if (problem.status >= 500) {
-      this.logger.error({ err: exception, requestId, code: problem.code }, 'request failed');
+      this.logger.error(
+        { err: loggable(exception), requestId, code: problem.code },
+        'request failed',
+      );
     }
     if (response.headersSent) return;
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
@@ -178,15 +181,35 @@ function fromConstraintViolation(exception: QueryFailedError): Mapped | null {
     case '23514':
     case '23502':
     case '23503':
-    case '22P02':
-    case '22003':
-    case '22007':
-    case '22008':
       return {
         code: ErrorCode.CONSTRAINT_VIOLATION,
         detail: `The data breaks a rule of the ledger${constraint}.`,
       };
     default:
-      return null;
+      // Class 22 is "data exception": a value the database cannot take (out of range, invalid
+      // text, a malformed timestamp). It comes from input, so it is never a server fault.
+      return driverError.code?.startsWith('22')
+        ? {
+            code: ErrorCode.CONSTRAINT_VIOLATION,
+            detail: 'A value is out of the range the ledger can store.',
+          }
+        : null;
   }
+}
+
+/**
+ * What of an unexpected error may be logged: its kind, message, SQLSTATE and stack, never the
+ * statement's parameters (they may hold delegates' names, keys' digests or other personal data).
+ */
+function loggable(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof Error)) return { message: String(exception) };
+  const driverError = (exception as { driverError?: { code?: string; constraint?: string } })
+    .driverError;
+  return {
+    type: exception.name,
+    message: exception.message,
+    sqlState: driverError?.code,
+    constraint: driverError?.constraint,
+    stack: exception.stack,
+  };
 }

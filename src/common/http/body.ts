@@ -81,7 +81,49 @@ function requireObjectBody(req: Request, res: Response, next: NextFunction): voi
       { field: 'body', message },
     ]);
   }
+  const fault = findStructuralFault(req.body, 'body', 0);
+  if (fault) {
+    return writeProblem(req, res, ErrorCode.VALIDATION_FAILED, `${fault.field}: ${fault.message}`, [
+      fault,
+    ]);
+  }
   next();
+}
+
+/** No request of this API nests deeper than a few levels; a deeper body is refused, not recursed. */
+const MAX_DEPTH = 16;
+
+/**
+ * Refuses what no field of the API may hold, before any validator or hash walks the body: a
+ * nesting deeper than MAX_DEPTH (deep recursion would exhaust the stack) and the NUL character,
+ * which PostgreSQL cannot store in text.
+ */
+function findStructuralFault(
+  value: unknown,
+  path: string,
+  depth: number,
+): { field: string; message: string } | null {
+  if (typeof value === 'string') {
+    return value.includes('\u0000')
+      ? { field: path, message: 'may not contain the NUL character (U+0000)' }
+      : null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  if (depth >= MAX_DEPTH) return { field: path, message: `nests deeper than ${MAX_DEPTH} levels` };
+  const entries = Array.isArray(value)
+    ? value.map((item, i) => [`[${i}]`, item] as const)
+    : Object.entries(value).map(([k, v]) => [`.${k}`, v] as const);
+  for (const [key, item] of entries) {
+    if (key.includes('\u0000'))
+      return { field: path, message: 'has a field name with the NUL character (U+0000)' };
+    const fault = findStructuralFault(
+      item,
+      path === 'body' ? key.replace(/^\./, '') : `${path}${key}`,
+      depth + 1,
+    );
+    if (fault) return fault;
+  }
+  return null;
 }
 
 function writeProblem(

@@ -8,6 +8,12 @@ import {
 } from '@nestjs/swagger';
 import { ProblemSchema } from '#src/common/http/problem.schema.js';
 
+/**
+ * Marks an operation as answering without a key. `buildOpenApiDocument` replaces it with
+ * `security: []`, which @nestjs/swagger cannot write from a decorator.
+ */
+export const PUBLIC_EXTENSION = 'x-unfssc-public';
+
 /** The response content of every error: an RFC 9457 problem document. */
 export function problemRef(): { content: Record<string, { schema: { $ref: string } }> } {
   return {

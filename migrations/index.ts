@@ -6,6 +6,7 @@ import { ReferenceData1764320000102 } from '#migrations/1764320000102-ReferenceD
 import { TravelSupport1764320000200 } from '#migrations/1764320000200-TravelSupport.js';
 import { TravelSupportRules1764320000201 } from '#migrations/1764320000201-TravelSupportRules.js';
 import { DayBalances1764320000300 } from '#migrations/1764320000300-DayBalances.js';
+import { ContributionFacts1764320000301 } from '#migrations/1764320000301-ContributionFacts.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
 export const MIGRATIONS: Function[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: Function[] = [
   TravelSupport1764320000200,
   TravelSupportRules1764320000201,
   DayBalances1764320000300,
+  ContributionFacts1764320000301,
 ];

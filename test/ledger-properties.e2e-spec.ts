@@ -16,6 +16,7 @@ import {
   receiptYears,
   unbalancedEntries,
   driftedDayBalances,
+  contributionsAt,
 } from './support/ledger-invariants.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -505,6 +506,14 @@ describe('ledger properties over random command sequences', () => {
   async function checkLedger(): Promise<void> {
     expect(await unbalancedEntries(t)).toEqual([]);
     expect(await driftedDayBalances(t)).toEqual([]);
+    const [{ head }] = await t.sql<{ head: string }>('SELECT seq::text AS head FROM ledger_head');
+    for (const point of [
+      { asOf: '2099-12-31', asOfSeq: Number(head) },
+      { asOf: '2026-02-15', asOfSeq: Math.floor(Number(head) / 2) },
+    ]) {
+      const { maintained, oracle } = await contributionsAt(t, point);
+      expect(maintained).toEqual(oracle);
+    }
     const years = await receiptYears(t);
     expect(years).toEqual(gapFreeReceiptYears(years));
     const numbering = await journalNumbering(t);

@@ -12,6 +12,7 @@ import {
 import { Payment, PaymentReversal } from '#src/payments/payment.entity.js';
 import { Pledge } from '#src/pledges/pledge.entity.js';
 import { Rate } from '#src/rates/rate.entity.js';
+import { ContributionDayTotal, ContributionFact } from '#src/reports/contribution-facts.entity.js';
 import { Receipt, ReceiptCounter, ReceiptSigningKey } from '#src/receipts/receipt.entity.js';
 import { Country, GroupingMembership, LdcMembership } from '#src/reference-data/country.entity.js';
 import {
@@ -31,6 +32,8 @@ export const ENTITIES = [
   AllocationRelease,
   AllocationRun,
   Conference,
+  ContributionDayTotal,
+  ContributionFact,
   TravelDelegate,
   TravelRequest,
   ApiKey,

@@ -15,14 +15,22 @@ export interface ContributionRow {
   received_usd: string;
 }
 
+const FIGURES = [
+  'announced',
+  'confirmed',
+  'paid',
+  'unpledged',
+  'written_off',
+  'confirmed_usd',
+  'received_usd',
+];
+
 /**
- * The contributions report's figures (SPEC 11), from journal entries counted at the report point
- * and the pledges and payments they record:
- * - announced: pledges announced and neither confirmed nor cancelled by `asOf`; a pledge created
- *   already confirmed counts as announced from `pledgedOn` until `confirmedOn`;
- * - confirmed, confirmedUsd: pledges whose confirmation counts (whatever happened after);
- * - writtenOff: balances written off;
- * - paid / unpledged / receivedUsd: payments with / without a pledge, less reversals counted.
+ * The contributions report's figures (SPEC 11) from the maintained day totals: what every entry
+ * effective on or before `asOf` changed, less the facts of entries written after `asOfSeq`.
+ * A pledge counts as announced until confirmed or cancelled (one created confirmed, from its
+ * pledge date to its confirmation date), confirmed whatever happened after, and a reversal
+ * subtracts a payment from its own date. A donor and currency with no fact counted has no row.
  */
 export async function contributionRows(
   manager: EntityManager,
@@ -30,51 +38,20 @@ export async function contributionRows(
   donorId: string | null,
 ): Promise<ContributionRow[]> {
   return (await manager.query(
-    `WITH counted AS (
-       SELECT e.kind, e.source_id, e.effective_on <= $1::date AS effective
-         FROM journal_entries e
-        WHERE e.seq <= $2 AND e.source_type IN ('pledge', 'payment')
-     ),
-     pledge_state AS (
-       SELECT p.id, p.donor_id, p.currency, p.amount, p.carrying_usd, p.written_off_amount, p.pledged_on <= $1::date AS pledged,
-              bool_or(c.kind = 'pledge_announced') AS announcement_known,
-              bool_or(c.kind = 'pledge_announced' AND c.effective) AS announced,
-              bool_or(c.kind = 'pledge_confirmed') AS confirmation_known,
-              bool_or(c.kind = 'pledge_confirmed' AND c.effective) AS confirmed,
-              bool_or(c.kind = 'pledge_cancelled' AND c.effective) AS cancelled,
-              bool_or(c.kind = 'pledge_written_off' AND c.effective) AS written_off
-         FROM counted c JOIN pledges p ON p.id = c.source_id
-        WHERE c.kind LIKE 'pledge\\_%'
-        GROUP BY p.id
-     ),
-     pledge_figures AS (
-       SELECT donor_id, currency,
-              sum(amount) FILTER (WHERE NOT confirmed AND NOT cancelled
-                                    AND (announced OR (NOT announcement_known AND confirmation_known AND pledged))) AS announced,
-              sum(amount) FILTER (WHERE confirmed) AS confirmed,
-              sum(carrying_usd) FILTER (WHERE confirmed) AS confirmed_usd,
-              sum(written_off_amount) FILTER (WHERE written_off) AS written_off
-         FROM pledge_state GROUP BY donor_id, currency
-     ),
-     payment_figures AS (
-       SELECT p.donor_id, p.currency,
-              sum(CASE c.kind WHEN 'payment_received' THEN p.amount ELSE -p.amount END) FILTER (WHERE p.pledge_id IS NOT NULL) AS paid,
-              sum(CASE c.kind WHEN 'payment_received' THEN p.amount ELSE -p.amount END) FILTER (WHERE p.pledge_id IS NULL) AS unpledged,
-              sum(CASE c.kind WHEN 'payment_received' THEN p.amount_usd ELSE -p.amount_usd END) AS received_usd
-         FROM counted c JOIN payments p ON p.id = c.source_id
-        WHERE c.kind IN ('payment_received', 'payment_reversed') AND c.effective
-        GROUP BY p.donor_id, p.currency
+    `WITH parts AS (
+       SELECT t.donor_id, t.currency, t.facts, ${FIGURES.map((f) => `t.${f}`).join(', ')}
+         FROM contribution_day_totals t
+        WHERE t.effective_on <= $1::date AND ($3::uuid IS NULL OR t.donor_id = $3::uuid)
+       UNION ALL
+       SELECT f.donor_id, f.currency, -1, ${FIGURES.map((f) => `-f.${f}`).join(', ')}
+         FROM contribution_facts f
+        WHERE f.entry_seq > $2 AND f.effective_on <= $1::date AND ($3::uuid IS NULL OR f.donor_id = $3::uuid)
      )
-     SELECT d.id AS donor_id, d.name AS donor_name, f.currency,
-            COALESCE(f.announced, 0)::text AS announced, COALESCE(f.confirmed, 0)::text AS confirmed,
-            COALESCE(f.paid, 0)::text AS paid, COALESCE(f.unpledged, 0)::text AS unpledged,
-            COALESCE(f.written_off, 0)::text AS written_off, COALESCE(f.confirmed_usd, 0)::text AS confirmed_usd,
-            COALESCE(f.received_usd, 0)::text AS received_usd
-       FROM (SELECT COALESCE(pf.donor_id, pay.donor_id) AS donor_id, COALESCE(pf.currency, pay.currency) AS currency,
-                    pf.announced, pf.confirmed, pf.confirmed_usd, pf.written_off, pay.paid, pay.unpledged, pay.received_usd
-               FROM pledge_figures pf FULL JOIN payment_figures pay ON pay.donor_id = pf.donor_id AND pay.currency = pf.currency) f
-       JOIN donors d ON d.id = f.donor_id
-      WHERE $3::uuid IS NULL OR d.id = $3::uuid`,
+     SELECT d.id AS donor_id, d.name AS donor_name, p.currency,
+            ${FIGURES.map((f) => `sum(p.${f})::text AS ${f}`).join(', ')}
+       FROM parts p JOIN donors d ON d.id = p.donor_id
+      GROUP BY d.id, d.name, p.currency
+     HAVING sum(p.facts) > 0`,
     [point.asOf, point.asOfSeq, donorId],
   )) as ContributionRow[];
 }

@@ -1,3 +1,6 @@
+import { DataSource } from 'typeorm';
+import { contributionRows } from '#src/reports/contributions.query.js';
+import { contributionRowsFromJournal, normaliseContributions } from './contributions-oracle.js';
 import type { TestApp } from './test-app.js';
 
 // Read-only SQL over the ledger tables, shared by the suites that check the ledger's global
@@ -143,4 +146,19 @@ export async function driftedDayBalances(
          ON b.account = f.account AND b.earmark = f.earmark AND b.effective_on = f.effective_on
       WHERE f.debit_usd IS DISTINCT FROM b.debit_usd OR f.credit_usd IS DISTINCT FROM b.credit_usd`,
   );
+}
+
+/**
+ * The contributions figures the API reads (maintained facts) next to the oracle's (straight from
+ * the journal), at a point; equal objects mean the maintained figures are right there.
+ */
+export async function contributionsAt(
+  t: TestApp,
+  point: { asOf: string; asOfSeq: number },
+): Promise<{ maintained: unknown; oracle: unknown }> {
+  const manager = t.running.app.get(DataSource).manager;
+  return {
+    maintained: normaliseContributions(await contributionRows(manager, point, null)),
+    oracle: normaliseContributions(await contributionRowsFromJournal(manager, point, null)),
+  };
 }

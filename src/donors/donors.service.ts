@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
+import { canSeeDonor } from '#src/auth/donor-scope.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
 import { decodeCursor, type Page, toPage, UUID_PATTERN } from '#src/common/http/pagination.js';
@@ -77,7 +78,7 @@ export class DonorsService {
 
   /** Raises NOT_FOUND, also for a donor key asking for another donor. */
   async get(id: string, actor: Actor): Promise<DonorResponse> {
-    if (actor.role === 'donor' && actor.donorId !== id) throw DomainError.notFound('Donor', id);
+    if (!canSeeDonor(actor, id)) throw DomainError.notFound('Donor', id);
     const donor = await this.dataSource.getRepository(Donor).findOne({ where: { id } });
     if (!donor) throw DomainError.notFound('Donor', id);
     return toResponse(donor);

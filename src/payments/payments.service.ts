@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
+import { canSeeDonor, donorScope } from '#src/auth/donor-scope.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
 import { maxDate } from '#src/common/dates.js';
@@ -212,7 +213,7 @@ export class PaymentsService {
   /** Raises NOT_FOUND, also for a donor key asking for another donor's payment. */
   async get(id: string, actor: Actor): Promise<PaymentResponse> {
     const payment = await findPayment(this.dataSource.manager, id);
-    if (!payment || (actor.role === 'donor' && payment.donor_id !== actor.donorId))
+    if (!payment || !canSeeDonor(actor, payment.donor_id))
       throw DomainError.notFound('Payment', id);
     return toPaymentResponse(payment);
   }
@@ -222,16 +223,10 @@ export class PaymentsService {
     actor: Actor,
   ): Promise<Page<PaymentResponse>> {
     const afterId = decodeCursor(filter.cursor, UUID_PATTERN);
-    if (
-      actor.role === 'donor' &&
-      filter.donorId !== undefined &&
-      filter.donorId !== actor.donorId
-    ) {
-      return { items: [], nextCursor: null };
-    }
-    const donorId = actor.role === 'donor' ? actor.donorId! : filter.donorId;
+    const scope = donorScope(actor, filter.donorId);
+    if (scope.kind === 'none') return { items: [], nextCursor: null };
     const rows = await listPayments(this.dataSource.manager, {
-      donorId,
+      donorId: scope.kind === 'donor' ? scope.donorId : undefined,
       pledgeId: filter.pledgeId,
       afterId,
       limit: filter.limit,

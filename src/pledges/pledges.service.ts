@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
+import { canSeeDonor, donorScope } from '#src/auth/donor-scope.js';
 import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
@@ -193,8 +194,7 @@ export class PledgesService {
   /** Raises NOT_FOUND, also for a donor key asking for another donor's pledge. */
   async get(id: string, actor: Actor): Promise<PledgeResponse> {
     const pledge = await findPledge(this.dataSource.manager, id);
-    if (!pledge || (actor.role === 'donor' && pledge.donorId !== actor.donorId))
-      throw DomainError.notFound('Pledge', id);
+    if (!pledge || !canSeeDonor(actor, pledge.donorId)) throw DomainError.notFound('Pledge', id);
     return toPledgeResponse(pledge);
   }
 
@@ -203,16 +203,10 @@ export class PledgesService {
     actor: Actor,
   ): Promise<Page<PledgeResponse>> {
     const afterId = decodeCursor(filter.cursor, UUID_PATTERN);
-    if (
-      actor.role === 'donor' &&
-      filter.donorId !== undefined &&
-      filter.donorId !== actor.donorId
-    ) {
-      return { items: [], nextCursor: null };
-    }
-    const donorId = actor.role === 'donor' ? actor.donorId! : filter.donorId;
+    const scope = donorScope(actor, filter.donorId);
+    if (scope.kind === 'none') return { items: [], nextCursor: null };
     const rows = await listPledges(this.dataSource.manager, {
-      donorId,
+      donorId: scope.kind === 'donor' ? scope.donorId : undefined,
       status: filter.status,
       afterId,
       limit: filter.limit,

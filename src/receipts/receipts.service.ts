@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import type { Actor } from '#src/auth/actor.js';
+import { canSeeDonor } from '#src/auth/donor-scope.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { renderReceiptPdf } from '#src/receipts/receipt-pdf.js';
 import {
@@ -105,8 +106,7 @@ export class ReceiptsService implements OnModuleInit {
   /** Raises NOT_FOUND, also for a donor key asking for another donor's receipt. */
   async getByNumber(number: string, actor: Actor): Promise<SignedReceiptView> {
     const row = RECEIPT_NUMBER.test(number) ? await this.findOne('number = $1', number) : null;
-    if (!row || (actor.role === 'donor' && row.donor_id !== actor.donorId))
-      throw DomainError.notFound('Receipt', number);
+    if (!row || !canSeeDonor(actor, row.donor_id)) throw DomainError.notFound('Receipt', number);
     return toView(row);
   }
 

@@ -14,9 +14,9 @@ export class ReportQuery {
   asOf?: string;
 
   @ApiPropertyOptional({
-    example: 120,
+    // No example: Swagger UI would send it, and a sequence past the head is refused.
     description:
-      'Journal sequence as known; default the head. Pin both to reproduce a report byte for byte.',
+      'Journal sequence as known; default the head. Pin both (as returned) to reproduce a report byte for byte.',
   })
   @IsOptional()
   @Type(() => Number)

@@ -7,6 +7,7 @@ import { TravelSupport1764320000200 } from '#migrations/1764320000200-TravelSupp
 import { TravelSupportRules1764320000201 } from '#migrations/1764320000201-TravelSupportRules.js';
 import { DayBalances1764320000300 } from '#migrations/1764320000300-DayBalances.js';
 import { ContributionFacts1764320000301 } from '#migrations/1764320000301-ContributionFacts.js';
+import { TriggerSearchPath1764320000302 } from '#migrations/1764320000302-TriggerSearchPath.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
 export const MIGRATIONS: Function[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: Function[] = [
   TravelSupportRules1764320000201,
   DayBalances1764320000300,
   ContributionFacts1764320000301,
+  TriggerSearchPath1764320000302,
 ];

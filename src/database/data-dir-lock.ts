@@ -4,7 +4,7 @@ import { join } from 'node:path';
 /**
  * An exclusive claim on the embedded data directory. PGlite itself does not stop a second
  * process from opening the same files, and two writers would corrupt them, so the first
- * process writes its pid into `postmaster.lock` (as PostgreSQL does with `postmaster.pid`) and
+ * process writes its pid into `ledger.lock` (as PostgreSQL does with `postmaster.pid`) and
  * any other process finds it and stops. A lock left by a process that died is taken over.
  */
 export class DataDirLock {

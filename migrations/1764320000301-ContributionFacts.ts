@@ -54,7 +54,7 @@ export class ContributionFacts1764320000301 implements MigrationInterface {
           ELSIF entry.kind = 'pledge_confirmed' THEN
             -- A pledge created already confirmed has no announcement of its own: it counts as
             -- announced from its pledge date until its confirmation (SPEC 6).
-            IF NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.source_id = entry.source_id AND e.kind = 'pledge_announced') THEN
+            IF NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.source_type = 'pledge' AND e.source_id = entry.source_id AND e.kind = 'pledge_announced') THEN
               PERFORM add_contribution_fact(entry.seq, p.donor_id, p.currency, p.pledged_on, p.amount, 0, 0, 0, 0, 0, 0);
             END IF;
             PERFORM add_contribution_fact(entry.seq, p.donor_id, p.currency, entry.effective_on, -p.amount, p.amount, 0, 0, 0, p.carrying_usd, 0);

@@ -8,6 +8,7 @@ import { TravelSupportRules1764320000201 } from '#migrations/1764320000201-Trave
 import { DayBalances1764320000300 } from '#migrations/1764320000300-DayBalances.js';
 import { ContributionFacts1764320000301 } from '#migrations/1764320000301-ContributionFacts.js';
 import { TriggerSearchPath1764320000302 } from '#migrations/1764320000302-TriggerSearchPath.js';
+import { RunningTotals1764320000303 } from '#migrations/1764320000303-RunningTotals.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
 export const MIGRATIONS: Function[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   DayBalances1764320000300,
   ContributionFacts1764320000301,
   TriggerSearchPath1764320000302,
+  RunningTotals1764320000303,
 ];

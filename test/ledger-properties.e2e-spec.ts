@@ -16,6 +16,7 @@ import {
   receiptYears,
   unbalancedEntries,
   driftedDayBalances,
+  driftedRunningTotals,
   contributionsAt,
 } from './support/ledger-invariants.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -506,6 +507,7 @@ describe('ledger properties over random command sequences', () => {
   async function checkLedger(): Promise<void> {
     expect(await unbalancedEntries(t)).toEqual([]);
     expect(await driftedDayBalances(t)).toEqual([]);
+    expect(await driftedRunningTotals(t)).toEqual([]);
     const [{ head }] = await t.sql<{ head: string }>('SELECT seq::text AS head FROM ledger_head');
     for (const point of [
       { asOf: '2099-12-31', asOfSeq: Number(head) },

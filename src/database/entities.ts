@@ -4,6 +4,7 @@ import { IdempotencyKey } from '#src/common/http/idempotency-key.entity.js';
 import { Donor } from '#src/donors/donor.entity.js';
 import {
   Account,
+  AccountBalance,
   AccountDayBalance,
   JournalEntry,
   JournalLine,
@@ -12,7 +13,11 @@ import {
 import { Payment, PaymentReversal } from '#src/payments/payment.entity.js';
 import { Pledge } from '#src/pledges/pledge.entity.js';
 import { Rate } from '#src/rates/rate.entity.js';
-import { ContributionDayTotal, ContributionFact } from '#src/reports/contribution-facts.entity.js';
+import {
+  ContributionDayTotal,
+  ContributionFact,
+  ContributionTotal,
+} from '#src/reports/contribution-facts.entity.js';
 import { Receipt, ReceiptCounter, ReceiptSigningKey } from '#src/receipts/receipt.entity.js';
 import { Country, GroupingMembership, LdcMembership } from '#src/reference-data/country.entity.js';
 import {
@@ -27,6 +32,7 @@ import {
 /** Every entity, listed once, so the API, the CLI and the migration tool agree. */
 export const ENTITIES = [
   Account,
+  AccountBalance,
   AccountDayBalance,
   Allocation,
   AllocationRelease,
@@ -34,6 +40,7 @@ export const ENTITIES = [
   Conference,
   ContributionDayTotal,
   ContributionFact,
+  ContributionTotal,
   TravelDelegate,
   TravelRequest,
   ApiKey,

@@ -136,6 +136,7 @@ export class LedgerHead {
  * every line of history; entries after a pinned `asOfSeq` are subtracted from the lines.
  */
 @Entity('account_day_balances')
+@Index('ix_account_day_balances_day', ['effectiveOn'])
 export class AccountDayBalance {
   @PrimaryColumn({ type: 'char', length: 4 })
   account: string;
@@ -145,6 +146,25 @@ export class AccountDayBalance {
 
   @PrimaryColumn({ type: 'date' })
   effectiveOn: string;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
+  debitUsd: Decimal;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
+  creditUsd: Decimal;
+}
+
+/**
+ * Running debits and credits per account and earmark, kept by the same trigger as the day
+ * balances. A current report reads these few rows and subtracts only the days after its `asOf`.
+ */
+@Entity('account_balances')
+export class AccountBalance {
+  @PrimaryColumn({ type: 'char', length: 4 })
+  account: string;
+
+  @PrimaryColumn({ type: 'text' })
+  earmark: string;
 
   @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
   debitUsd: Decimal;

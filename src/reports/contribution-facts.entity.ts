@@ -49,6 +49,7 @@ export class ContributionFact {
 
 /** The facts summed per donor, currency and day: the rows the contributions report reads. */
 @Entity('contribution_day_totals')
+@Index('ix_contribution_day_totals_day', ['effectiveOn'])
 export class ContributionDayTotal {
   @PrimaryColumn({ type: 'uuid' })
   donorId: string;
@@ -60,6 +61,40 @@ export class ContributionDayTotal {
   effectiveOn: string;
 
   /** How many facts the day holds: a pinned report shows a row only where one still counts. */
+  @Column({ type: 'integer' })
+  facts: number;
+
+  @Column({ type: 'numeric', transformer: decimalTransformer })
+  announced: Decimal;
+
+  @Column({ type: 'numeric', transformer: decimalTransformer })
+  confirmed: Decimal;
+
+  @Column({ type: 'numeric', transformer: decimalTransformer })
+  paid: Decimal;
+
+  @Column({ type: 'numeric', transformer: decimalTransformer })
+  unpledged: Decimal;
+
+  @Column({ type: 'numeric', transformer: decimalTransformer })
+  writtenOff: Decimal;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
+  confirmedUsd: Decimal;
+
+  @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
+  receivedUsd: Decimal;
+}
+
+/** Running contribution figures per donor and currency: what a current report reads. */
+@Entity('contribution_totals')
+export class ContributionTotal {
+  @PrimaryColumn({ type: 'uuid' })
+  donorId: string;
+
+  @PrimaryColumn({ type: 'char', length: 3 })
+  currency: string;
+
   @Column({ type: 'integer' })
   facts: number;
 

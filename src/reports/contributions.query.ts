@@ -26,8 +26,9 @@ const FIGURES = [
 ];
 
 /**
- * The contributions report's figures (SPEC 11) from the maintained day totals: what every entry
- * effective on or before `asOf` changed, less the facts of entries written after `asOfSeq`.
+ * The contributions report's figures (SPEC 11) from the maintained running totals, less the day
+ * totals after `asOf` (none for a report of today) and the facts of entries written after
+ * `asOfSeq`: a current report costs donors × currencies, whatever the length of the history.
  * A pledge counts as announced until confirmed or cancelled (one created confirmed, from its
  * pledge date to its confirmation date), confirmed whatever happened after, and a reversal
  * subtracts a payment from its own date. A donor and currency with no fact counted has no row.
@@ -40,8 +41,12 @@ export async function contributionRows(
   return (await manager.query(
     `WITH parts AS (
        SELECT t.donor_id, t.currency, t.facts, ${FIGURES.map((f) => `t.${f}`).join(', ')}
-         FROM contribution_day_totals t
-        WHERE t.effective_on <= $1::date AND ($3::uuid IS NULL OR t.donor_id = $3::uuid)
+         FROM contribution_totals t
+        WHERE $3::uuid IS NULL OR t.donor_id = $3::uuid
+       UNION ALL
+       SELECT d.donor_id, d.currency, -d.facts, ${FIGURES.map((f) => `-d.${f}`).join(', ')}
+         FROM contribution_day_totals d
+        WHERE d.effective_on > $1::date AND ($3::uuid IS NULL OR d.donor_id = $3::uuid)
        UNION ALL
        SELECT f.donor_id, f.currency, -1, ${FIGURES.map((f) => `-f.${f}`).join(', ')}
          FROM contribution_facts f

@@ -12,10 +12,10 @@ export interface LedgerTotalsRow {
 }
 
 /**
- * Debits and credits per account and earmark at (`asOf`, `asOfSeq`), read from the maintained
- * day balances: their cost grows with accounts × earmarks × days, not with journal lines. When
- * `asOfSeq` is behind the head, the lines written after it are subtracted; those are found
- * through the (entry_seq, line_no) index, so a recent pin costs little.
+ * Debits and credits per account and earmark at (`asOf`, `asOfSeq`), from the maintained running
+ * totals less the day balances after `asOf` (none for a report of today: no event may be dated
+ * in the future) and less the lines written after `asOfSeq` (found through the entry_seq index).
+ * A current report therefore costs accounts × earmarks, whatever the length of the history.
  */
 export async function ledgerTotals(
   manager: EntityManager,
@@ -24,13 +24,14 @@ export async function ledgerTotals(
 ): Promise<LedgerTotalsRow[]> {
   return (await manager.query(
     `WITH parts AS (
-       SELECT b.account, b.earmark,
-              COALESCE(sum(b.debit_usd) FILTER (WHERE b.effective_on <= $1::date), 0) AS debit_by_date,
-              COALESCE(sum(b.credit_usd) FILTER (WHERE b.effective_on <= $1::date), 0) AS credit_by_date,
-              sum(b.debit_usd) AS debit_all
-         FROM account_day_balances b
+       SELECT b.account, b.earmark, b.debit_usd AS debit_by_date, b.credit_usd AS credit_by_date, b.debit_usd AS debit_all
+         FROM account_balances b
         WHERE $3::text[] IS NULL OR b.earmark = ANY ($3::text[])
-        GROUP BY b.account, b.earmark
+       UNION ALL
+       SELECT d.account, d.earmark, -sum(d.debit_usd), -sum(d.credit_usd), 0
+         FROM account_day_balances d
+        WHERE d.effective_on > $1::date AND ($3::text[] IS NULL OR d.earmark = ANY ($3::text[]))
+        GROUP BY d.account, d.earmark
        UNION ALL
        SELECT l.account, l.earmark,
               -COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit' AND e.effective_on <= $1::date), 0),

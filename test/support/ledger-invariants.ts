@@ -162,3 +162,24 @@ export async function contributionsAt(
     oracle: normaliseContributions(await contributionRowsFromJournal(manager, point, null)),
   };
 }
+
+/** Running totals that differ from the sum of their day rows (accounts, then contributions). */
+export async function driftedRunningTotals(t: TestApp): Promise<unknown[]> {
+  return t.sql(
+    `SELECT 'account' AS kind, COALESCE(b.account, d.account) AS key1, COALESCE(b.earmark, d.earmark) AS key2
+       FROM account_balances b
+       FULL JOIN (SELECT account, earmark, sum(debit_usd) AS debit_usd, sum(credit_usd) AS credit_usd
+                    FROM account_day_balances GROUP BY account, earmark) d
+         ON d.account = b.account AND d.earmark = b.earmark
+      WHERE b.debit_usd IS DISTINCT FROM d.debit_usd OR b.credit_usd IS DISTINCT FROM d.credit_usd
+     UNION ALL
+     SELECT 'contribution', COALESCE(c.donor_id, d.donor_id)::text, COALESCE(c.currency, d.currency)
+       FROM contribution_totals c
+       FULL JOIN (SELECT donor_id, currency, sum(facts) AS facts, sum(announced) AS announced, sum(paid) AS paid,
+                         sum(received_usd) AS received_usd
+                    FROM contribution_day_totals GROUP BY donor_id, currency) d
+         ON d.donor_id = c.donor_id AND d.currency = c.currency
+      WHERE c.facts IS DISTINCT FROM d.facts OR c.announced IS DISTINCT FROM d.announced
+         OR c.paid IS DISTINCT FROM d.paid OR c.received_usd IS DISTINCT FROM d.received_usd`,
+  );
+}

@@ -103,7 +103,9 @@ describeInBrowser(
       const block = operationBlock(page, REPORT.tag, REPORT.operationId);
       await block.locator('.opblock-summary-control').click();
       await block.locator('button.try-out__btn').click();
-      const answered = page.waitForResponse((response) => new URL(response.url()).pathname === REPORT.path);
+      const answered = page.waitForResponse(
+        (response) => new URL(response.url()).pathname === REPORT.path,
+      );
       await block.locator('button.execute').click();
       const response = await answered;
       expect(response.status()).toBe(200);

@@ -17,6 +17,7 @@ import { loadAverage, stopAll } from './lib/processes.mjs';
 import { renderReport } from './lib/report.mjs';
 import { ROOT, useSnapshot } from './lib/servers.mjs';
 import { runAllocation } from './sections/allocation.mjs';
+import { runImport } from './sections/import.mjs';
 import { closePaymentEnvironment } from './sections/payment-environment.mjs';
 import { runPayments } from './sections/payments.mjs';
 import { runProfile } from './sections/profile.mjs';
@@ -75,6 +76,7 @@ const SECTIONS = [
   { name: 'payments', run: runPayments, uses: closePaymentEnvironment },
   { name: 'receipts', run: runReceipts, uses: closePaymentEnvironment },
   { name: 'profile', run: runProfile, uses: closePaymentEnvironment },
+  { name: 'import', run: runImport },
   { name: 'reports', run: runReports, uses: closeReportsEnvironment },
   { name: 'allocation', run: runAllocation, uses: closeReportsEnvironment },
 ];

@@ -63,6 +63,8 @@ export function loadBenchConfig(env = process.env) {
     allocationRequests: 150,
     allocationSamples: int('BENCH_ALLOCATION_SAMPLES', quick ? 20 : 60, 3, 10_000),
     startRounds: int('BENCH_START_ROUNDS', quick ? 1 : 3, 1, 20),
+    importLines: int('BENCH_IMPORT_LINES', quick ? 5_000 : 20_000, 100, 1_000_000),
+    importConcurrency: int('BENCH_IMPORT_CONCURRENCY', 4, 1, 64),
     maxMinutes: int('BENCH_MAX_MINUTES', quick ? 10 : 30, 1, 240),
   };
   if (!['triggers', 'direct'].includes(config.seed))
@@ -75,6 +77,6 @@ export function loadBenchConfig(env = process.env) {
 }
 
 /** What `npm run bench` runs by default. */
-export const SECTIONS = ['startup', 'payments', 'receipts', 'reports', 'allocation'];
+export const SECTIONS = ['startup', 'payments', 'receipts', 'import', 'reports', 'allocation'];
 /** Sections only run when named: `profile` reruns the loads under --cpu-prof to show where time goes. */
 const KNOWN_SECTIONS = [...SECTIONS, 'profile'];

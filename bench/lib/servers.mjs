@@ -84,6 +84,26 @@ export async function startProduct({
   return { handle, pid: handle.pid, baseUrl, readyMs, adminKey };
 }
 
+/**
+ * Runs the built command line (`node dist/src/cli.js …args`) to its end, with the product's
+ * environment; answers its exit code and the tail of its output. Past `timeoutMs` it is stopped.
+ */
+export async function runCli(args, { databaseUrl, dataDir, poolSize, timeoutMs = 600_000 }) {
+  const settings = { DATA_DIR: dataDir };
+  if (databaseUrl) settings.DATABASE_URL = databaseUrl;
+  if (poolSize) settings.DATABASE_POOL_SIZE = String(poolSize);
+  const handle = startProcess('cli', nodeBinary, ['dist/src/cli.js', ...args], {
+    env: childEnv(settings),
+    cwd: appRoot,
+  });
+  const finished = await Promise.race([
+    handle.exited.then(() => true),
+    sleep(timeoutMs, false, { ref: false }),
+  ]);
+  if (!finished) await handle.stop();
+  return { code: handle.exitCode, output: handle.output() };
+}
+
 /** Starts bench/raw-server.mjs on the same database and data directory as the product. */
 export async function startRaw({
   name = 'raw',

@@ -17,6 +17,20 @@ export interface IdempotentOutcome<T> extends HttpOutcome<T> {
 
 const KEY_PATTERN = /^[\x20-\x7e]{1,200}$/;
 
+/**
+ * Where the keys of the command line (the system actor, which has no API key) are kept: the nil
+ * UUID, which no API key can have (their ids are random version-4 UUIDs), so that a key given to
+ * `import` can never replay, or be refused because of, a request sent through the API.
+ */
+export const SYSTEM_IDEMPOTENCY_SCOPE = '00000000-0000-0000-0000-000000000000';
+
+/** The API key whose keys `actor`'s key is compared with, or null when keys do not apply. */
+function scopeOf(actor: Actor): string | null {
+  if (actor.idempotencyKey === null) return null;
+  if (actor.apiKeyId !== null) return actor.apiKeyId;
+  return actor.role === 'system' ? SYSTEM_IDEMPOTENCY_SCOPE : null;
+}
+
 /** The request's fingerprint: what it asks for, independent of JSON key order or spacing. */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return sha256Hex(`${method} ${path}\n${canonicalJson(body ?? null)}`);
@@ -57,16 +71,17 @@ export class IdempotencyService {
     work: (manager: EntityManager) => Promise<HttpOutcome<T>>,
   ): Promise<IdempotentOutcome<T>> {
     const key = actor.idempotencyKey;
+    const scope = scopeOf(actor);
     return this.dataSource.transaction(async (manager) => {
-      if (key !== null && actor.apiKeyId !== null) {
-        const earlier = await this.claim(manager, actor.apiKeyId, key, fingerprint);
+      if (key !== null && scope !== null) {
+        const earlier = await this.claim(manager, scope, key, fingerprint);
         if (earlier) return earlier as IdempotentOutcome<T>;
       }
       const outcome = await work(manager);
-      if (key !== null && actor.apiKeyId !== null) {
+      if (key !== null && scope !== null) {
         await manager.query(
           'UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE api_key_id = $1 AND key = $2',
-          [actor.apiKeyId, key, outcome.status, JSON.stringify(outcome.body)],
+          [scope, key, outcome.status, JSON.stringify(outcome.body)],
         );
       }
       return { ...outcome, replayed: false };

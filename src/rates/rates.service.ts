@@ -255,20 +255,23 @@ function parseRateCsv(csv: unknown): CsvRate[] {
       },
     ]);
   }
-  let records: string[][];
+  // `info` gives each record the line it started on, so that messages name the file's own line
+  // numbers even when blank lines are skipped.
+  let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(csv, {
       skip_empty_lines: true,
       trim: true,
       relax_column_count: true,
-    }) as string[][];
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
     throw DomainError.validation([
       { field: 'body', message: `is not valid CSV: ${(error as Error).message}` },
     ]);
   }
   const [header, ...lines] = records;
-  if (header?.join(',') !== 'currency,effectiveOn,rate') {
+  if (header?.record.join(',') !== 'currency,effectiveOn,rate') {
     throw DomainError.validation([
       { field: 'line 1', message: 'must be the header currency,effectiveOn,rate' },
     ]);
@@ -276,8 +279,8 @@ function parseRateCsv(csv: unknown): CsvRate[] {
   const errors: FieldError[] = [];
   const rows: CsvRate[] = [];
   const seen = new Map<string, number>();
-  lines.forEach((cells, index) => {
-    const line = index + 2;
+  lines.forEach(({ record: cells, info }) => {
+    const line = info.lines;
     if (cells.length !== 3) {
       errors.push({ field: `line ${line}`, message: `must have 3 fields, has ${cells.length}` });
       return;

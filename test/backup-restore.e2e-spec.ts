@@ -97,8 +97,8 @@ describeWithServer(title, () => {
   const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const originalName = `ledger_backup_${suffix}`;
   const restoredName = `ledger_restored_${suffix}`;
-  const originalUrl = databaseUrl(serverUrl ?? 'postgres://localhost/postgres', originalName);
-  const restoredUrl = databaseUrl(serverUrl ?? 'postgres://localhost/postgres', restoredName);
+  const originalUrl = databaseUrl(serverUrl || 'postgres://localhost/postgres', originalName);
+  const restoredUrl = databaseUrl(serverUrl || 'postgres://localhost/postgres', restoredName);
   // Created in beforeAll: a skipped suite still runs this body to collect its tests.
   let dataDir = '';
   const dumpFile = join(tmpdir(), `unfssc-backup-${suffix}.dump`);

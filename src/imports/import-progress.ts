@@ -67,19 +67,19 @@ export function formatProgress(
   label: string,
   done: number,
   total: number,
-  ratePerSecond: number,
+  linesPerSecond: number,
   elapsedSeconds: number,
 ): string {
   const share = total > 0 ? done / total : 1;
   const filled = Math.round(share * BAR_WIDTH);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
   const count = `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`;
-  const rate = `${Math.round(ratePerSecond).toLocaleString('en-US')}/s`;
+  const rate = `${Math.round(linesPerSecond).toLocaleString('en-US')}/s`;
   const eta =
     done >= total
       ? `in ${formatDuration(elapsedSeconds)}`
-      : ratePerSecond > 0
-        ? `ETA ${formatDuration((total - done) / ratePerSecond)}`
+      : linesPerSecond > 0
+        ? `ETA ${formatDuration((total - done) / linesPerSecond)}`
         : 'ETA --';
   return `${label} ${bar} ${count} ${Math.floor(share * 100)}% ${rate} ${eta}`;
 }

@@ -41,6 +41,13 @@ export class ProblemFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const requestId = request.id === undefined ? undefined : String(request.id);
     const problem = this.toProblem(exception, request.originalUrl ?? request.url, requestId);
+    // Every VALIDATION_FAILED names what is at fault; a refusal from the router itself (a path
+    // that does not decode as UTF-8, say) carries no field, so it names the path.
+    if (problem.code === ErrorCode.VALIDATION_FAILED && !problem.errors?.length) {
+      problem.errors = [
+        { field: /decode/i.test(problem.detail) ? 'path' : 'request', message: problem.detail },
+      ];
+    }
     if (problem.status >= 500) {
       this.logger.error(
         { err: loggable(exception), requestId, code: problem.code },

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import { decodeCursor, type Page, toPage } from '#src/common/http/pagination.js';
+import { ldcOn } from '#src/reference-data/ldc.sql.js';
 
 export interface CountryView {
   alpha3: string;
@@ -24,16 +25,13 @@ export interface CountryStatus {
  * developing at a date when it is a member of the configured grouping (G-77 by default), is
  * China, or is an LDC (SPEC 10). `$2` is the date and `$3` the LDC grace in years.
  */
+const LDC = ldcOn('c.alpha3', '$2::date', '$3::int');
 const STATUS_COLUMNS = `
-  EXISTS (SELECT 1 FROM ldc_memberships m
-           WHERE m.alpha3 = c.alpha3 AND m.included_on <= $2::date
-             AND (m.graduated_on IS NULL OR $2::date < m.graduated_on + make_interval(years => $3::int))) AS ldc,
+  ${LDC} AS ldc,
   (c.alpha3 = 'CHN'
    OR EXISTS (SELECT 1 FROM grouping_memberships g
                WHERE g.grouping = $4 AND g.alpha3 = c.alpha3 AND g.joined_on <= $2::date AND (g.left_on IS NULL OR $2::date < g.left_on))
-   OR EXISTS (SELECT 1 FROM ldc_memberships m
-               WHERE m.alpha3 = c.alpha3 AND m.included_on <= $2::date
-                 AND (m.graduated_on IS NULL OR $2::date < m.graduated_on + make_interval(years => $3::int)))) AS developing`;
+   OR ${LDC}) AS developing`;
 
 @Injectable()
 export class CountriesService {

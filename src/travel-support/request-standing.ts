@@ -1,3 +1,5 @@
+import { ldcOn } from '#src/reference-data/ldc.sql.js';
+
 /**
  * LDC status, lateness and tier of a travel request, computed from the conference as it is now.
  * A conference's start, deadline and LDC grace may change until its first commit (SPEC 10), so a
@@ -7,7 +9,5 @@
  * `r` must alias travel_requests and `c` conferences in the query that embeds these columns.
  */
 export const REQUEST_STANDING_COLUMNS = `
-  EXISTS (SELECT 1 FROM ldc_memberships m
-           WHERE m.alpha3 = r.country_code AND m.included_on <= c.starts_on
-             AND (m.graduated_on IS NULL OR c.starts_on < m.graduated_on + make_interval(years => c.ldc_grace_years))) AS ldc,
+  ${ldcOn('r.country_code', 'c.starts_on', 'c.ldc_grace_years')} AS ldc,
   (c.nomination_deadline IS NOT NULL AND r.nominated_on > c.nomination_deadline) AS late`;

@@ -66,9 +66,6 @@ export class ProblemFilter implements ExceptionFilter {
         errors: exception.errors,
       });
     }
-    const bodyParserProblem = fromBodyParser(exception);
-    if (bodyParserProblem)
-      return buildProblem(bodyParserProblem.code, bodyParserProblem.detail, extras);
     if (exception instanceof HttpException) return fromHttpException(exception, extras);
     if (isDatabaseUnavailable(exception)) {
       return buildProblem(
@@ -92,32 +89,6 @@ export class ProblemFilter implements ExceptionFilter {
 interface Mapped {
   code: ErrorCode;
   detail: string;
-}
-
-/** body-parser marks its errors with a `type`; they reach the filter before any route runs. */
-function fromBodyParser(exception: unknown): Mapped | null {
-  const type = (exception as { type?: unknown } | null)?.type;
-  switch (type) {
-    case 'entity.parse.failed':
-      return { code: ErrorCode.VALIDATION_FAILED, detail: 'The request body is not valid JSON.' };
-    case 'entity.too.large':
-      return {
-        code: ErrorCode.PAYLOAD_TOO_LARGE,
-        detail: 'The request body exceeds the size limit.',
-      };
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return {
-        code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        detail: 'The request body encoding is not supported.',
-      };
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return { code: ErrorCode.VALIDATION_FAILED, detail: 'The request body could not be read.' };
-    default:
-      return null;
-  }
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {

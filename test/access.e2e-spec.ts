@@ -41,6 +41,11 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/v1/payments', allowed: ['finance', 'auditor', 'donor'] },
   { method: 'get', path: `/v1/payments/${UNKNOWN}`, allowed: ['finance', 'auditor', 'donor'] },
   { method: 'post', path: `/v1/payments/${UNKNOWN}/reverse`, allowed: ['finance'] },
+  // Four-eyes control (decision 0015): finance decides, finance and auditors read.
+  { method: 'get', path: '/v1/approval-requests', allowed: ['finance', 'auditor'] },
+  { method: 'get', path: `/v1/approval-requests/${UNKNOWN}`, allowed: ['finance', 'auditor'] },
+  { method: 'post', path: `/v1/approval-requests/${UNKNOWN}/approve`, allowed: ['finance'] },
+  { method: 'post', path: `/v1/approval-requests/${UNKNOWN}/reject`, allowed: ['finance'] },
   {
     method: 'get',
     path: '/v1/receipts/UNFSSC-2026-999999',

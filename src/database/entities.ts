@@ -1,3 +1,4 @@
+import { ApprovalDecision, ApprovalRequest } from '#src/approvals/approval.entity.js';
 import { ApiKey } from '#src/auth/api-key.entity.js';
 import { AuditEvent } from '#src/audit/audit-event.entity.js';
 import { IdempotencyKey } from '#src/common/http/idempotency-key.entity.js';
@@ -44,6 +45,8 @@ export const ENTITIES = [
   TravelDelegate,
   TravelRequest,
   ApiKey,
+  ApprovalDecision,
+  ApprovalRequest,
   AuditEvent,
   Country,
   Donor,

@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApprovalRequestResponse } from '#src/approvals/approval-request.dto.js';
 import type { Actor } from '#src/auth/actor.js';
 import { CurrentActor, Roles } from '#src/auth/auth.decorators.js';
 import { IdempotencyKeyHeader, Fingerprint } from '#src/common/http/idempotency.decorator.js';
@@ -70,12 +77,17 @@ export class PaymentsController {
   @Roles('finance')
   @IdempotencyKeyHeader(false)
   @ApiOperation({ summary: 'Reverse a payment: mirror entry, receipt cancelled, pledge reopened' })
-  @ApiOkResponse({ type: PaymentResponse })
+  @ApiOkResponse({ type: PaymentResponse, description: 'The payment, reversed.' })
+  @ApiAcceptedResponse({
+    type: ApprovalRequestResponse,
+    description:
+      'Only with four-eyes control on (FOUR_EYES=on): nothing is posted yet; the answer is the pending approval request, which a different finance key approves at POST /v1/approval-requests/{id}/approve.',
+  })
   @ApiProblems({
     badRequest: 'Invalid body.',
     notFound: 'No such payment.',
     conflict:
-      'ALREADY_REVERSED, INVALID_PLEDGE_STATE (written-off pledge) or IDEMPOTENCY_KEY_REUSED.',
+      'ALREADY_REVERSED, INVALID_PLEDGE_STATE (written-off pledge), IDEMPOTENCY_KEY_REUSED, or with four-eyes control APPROVAL_PENDING.',
     unprocessable: 'DATE_IN_FUTURE or DATE_OUT_OF_ORDER (before receivedOn).',
   })
   async reverse(
@@ -84,7 +96,7 @@ export class PaymentsController {
     @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<PaymentResponse> {
+  ): Promise<PaymentResponse | ApprovalRequestResponse> {
     return sendOutcome(
       res,
       await this.payments.reverse(id, body.reason, body.reversedOn, actor, fingerprint),

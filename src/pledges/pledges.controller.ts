@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApprovalRequestResponse } from '#src/approvals/approval-request.dto.js';
 import type { Actor } from '#src/auth/actor.js';
 import { CurrentActor, Roles } from '#src/auth/auth.decorators.js';
 import { IdempotencyKeyHeader, Fingerprint } from '#src/common/http/idempotency.decorator.js';
@@ -120,15 +127,24 @@ export class PledgesController {
   @ApiOperation({
     summary: 'Write off the remaining balance of a confirmed or partially paid pledge',
   })
-  @ApiOkResponse({ type: PledgeResponse })
-  @ApiProblems(STATE_PROBLEMS)
+  @ApiOkResponse({ type: PledgeResponse, description: 'The pledge, written off.' })
+  @ApiAcceptedResponse({
+    type: ApprovalRequestResponse,
+    description:
+      'Only with four-eyes control on (FOUR_EYES=on): nothing is posted yet; the answer is the pending approval request, which a different finance key approves at POST /v1/approval-requests/{id}/approve.',
+  })
+  @ApiProblems({
+    ...STATE_PROBLEMS,
+    conflict:
+      'INVALID_PLEDGE_STATE, IDEMPOTENCY_KEY_REUSED, or with four-eyes control APPROVAL_PENDING.',
+  })
   async writeOff(
     @Param('id', new IdParamPipe('Pledge')) id: string,
     @Body() body: WriteOffPledgeDto,
     @Fingerprint() fingerprint: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<PledgeResponse> {
+  ): Promise<PledgeResponse | ApprovalRequestResponse> {
     return sendOutcome(
       res,
       await this.pledges.writeOff(id, body.reason, body.writtenOffOn, actor, fingerprint),

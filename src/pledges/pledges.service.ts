@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { openApprovalRequest } from '#src/approvals/approval-request.js';
+import type { ApprovalRequestResponse } from '#src/approvals/approval-request.dto.js';
 import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
 import { canSeeDonor, donorScope } from '#src/auth/donor-scope.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
@@ -37,13 +40,19 @@ const ZERO = new Dec(0);
 
 @Injectable()
 export class PledgesService {
+  /** Write-offs are requested and approved by two finance keys (FOUR_EYES=on). */
+  private readonly fourEyes: boolean;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly idempotency: IdempotencyService,
     private readonly journal: JournalService,
     private readonly rates: RatesService,
     private readonly audit: AuditService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.fourEyes = config.fourEyes;
+  }
 
   /**
    * Records a pledge: announced (a memo entry) or already confirmed (the confirmation entry).
@@ -144,8 +153,11 @@ export class PledgesService {
   }
 
   /**
-   * Writes off the remaining balance: Dr 5300 / Cr 1200 for the carrying value not yet relieved.
-   * Raises NOT_FOUND, INVALID_PLEDGE_STATE, DATE_IN_FUTURE, DATE_OUT_OF_ORDER.
+   * Writes off the remaining balance: Dr 5300 / Cr 1200 for the carrying value not yet relieved;
+   * answers 200 with the pledge. Under four-eyes control (FOUR_EYES=on) the same checks run,
+   * nothing is posted, and the answer is a pending approval request (202) that a different
+   * finance key approves (src/approvals). Raises NOT_FOUND, INVALID_PLEDGE_STATE, DATE_IN_FUTURE,
+   * DATE_OUT_OF_ORDER; under four-eyes control also APPROVAL_PENDING.
    */
   async writeOff(
     id: string,
@@ -153,12 +165,51 @@ export class PledgesService {
     writtenOffOn: string,
     actor: Actor,
     fingerprint: string,
-  ): Promise<IdempotentOutcome<PledgeResponse>> {
-    return this.changeState(
-      id,
+  ): Promise<IdempotentOutcome<PledgeResponse | ApprovalRequestResponse>> {
+    return this.idempotency.execute<PledgeResponse | ApprovalRequestResponse>(
       actor,
       fingerprint,
-      ['confirmed', 'partially_paid'],
+      async (manager) => {
+        if (!this.fourEyes) {
+          const body = await this.writeOffInTransaction(manager, id, reason, writtenOffOn, actor);
+          return { status: 200, body };
+        }
+        const pledge = await lockInState(manager, id, WRITE_OFF_FROM, 'write off');
+        checkEventDate(pledge, writtenOffOn, 'writtenOffOn');
+        const request = await openApprovalRequest(manager, actor, {
+          action: 'pledge.write_off',
+          paymentId: null,
+          pledgeId: id,
+          reason,
+          effectiveOn: writtenOffOn,
+        });
+        await this.audit.record(manager, actor, {
+          action: 'pledge.write_off_requested',
+          resourceType: 'pledge',
+          resourceId: id,
+        });
+        return { status: 202, body: request };
+      },
+    );
+  }
+
+  /**
+   * The write-off itself, in the caller's transaction: the direct call's, or the approval's of a
+   * four-eyes request, which must answer exactly as the direct call would. Raises what `writeOff`
+   * raises but APPROVAL_PENDING.
+   */
+  async writeOffInTransaction(
+    manager: EntityManager,
+    id: string,
+    reason: string,
+    writtenOffOn: string,
+    actor: Actor,
+  ): Promise<PledgeResponse> {
+    return this.changeStateIn(
+      manager,
+      id,
+      actor,
+      WRITE_OFF_FROM,
       'write off',
       async (manager, pledge) => {
         checkEventDate(pledge, writtenOffOn, 'writtenOffOn');
@@ -222,23 +273,29 @@ export class PledgesService {
     verb: string,
     apply: (manager: EntityManager, pledge: PledgeState) => Promise<string>,
   ): Promise<IdempotentOutcome<PledgeResponse>> {
-    return this.idempotency.execute(actor, fingerprint, async (manager) => {
-      const pledge = await lockPledge(manager, id);
-      if (!pledge) throw DomainError.notFound('Pledge', id);
-      if (!allowed.includes(pledge.status)) {
-        throw new DomainError(
-          ErrorCode.INVALID_PLEDGE_STATE,
-          `A ${pledge.status} pledge cannot ${verb}; allowed from: ${allowed.join(', ')}`,
-        );
-      }
-      const action = await apply(manager, pledge);
-      await this.audit.record(manager, actor, {
-        action,
-        resourceType: 'pledge',
-        resourceId: pledge.id,
-      });
-      return { status: 200, body: toPledgeResponse(pledge) };
+    return this.idempotency.execute(actor, fingerprint, async (manager) => ({
+      status: 200,
+      body: await this.changeStateIn(manager, id, actor, allowed, verb, apply),
+    }));
+  }
+
+  /** Locks the pledge, checks its state, applies the change and records its audit event. */
+  private async changeStateIn(
+    manager: EntityManager,
+    id: string,
+    actor: Actor,
+    allowed: PledgeState['status'][],
+    verb: string,
+    apply: (manager: EntityManager, pledge: PledgeState) => Promise<string>,
+  ): Promise<PledgeResponse> {
+    const pledge = await lockInState(manager, id, allowed, verb);
+    const action = await apply(manager, pledge);
+    await this.audit.record(manager, actor, {
+      action,
+      resourceType: 'pledge',
+      resourceId: pledge.id,
     });
+    return toPledgeResponse(pledge);
   }
 
   /** Sets the confirmation and carrying value: USD at the rate for `confirmedOn`. */
@@ -294,6 +351,27 @@ function memo(pledge: PledgeState, kind: string, effectiveOn: string) {
     reversesSeq: null,
     lines: [] as Parameters<JournalService['post']>[1]['lines'],
   };
+}
+
+/** The states a pledge may be written off from (SPEC 6). */
+const WRITE_OFF_FROM: PledgeState['status'][] = ['confirmed', 'partially_paid'];
+
+/** Locks the pledge and checks that it may make this move. Raises NOT_FOUND, INVALID_PLEDGE_STATE. */
+async function lockInState(
+  manager: EntityManager,
+  id: string,
+  allowed: PledgeState['status'][],
+  verb: string,
+): Promise<PledgeState> {
+  const pledge = await lockPledge(manager, id);
+  if (!pledge) throw DomainError.notFound('Pledge', id);
+  if (!allowed.includes(pledge.status)) {
+    throw new DomainError(
+      ErrorCode.INVALID_PLEDGE_STATE,
+      `A ${pledge.status} pledge cannot ${verb}; allowed from: ${allowed.join(', ')}`,
+    );
+  }
+  return pledge;
 }
 
 /** Raises DATE_IN_FUTURE and DATE_OUT_OF_ORDER (an event before the pledge's latest event). */

@@ -6,21 +6,33 @@
 // validation is a few hand-written checks, enough for the bench's well-formed requests.
 //
 // Environment: PORT, DATABASE_URL, DATA_DIR (for the receipt signing key the product created
-// there), POOL_SIZE (the product's DATABASE_POOL_SIZE, default 10), PSC_RATE (default 0.08).
+// there), POOL_SIZE (the product's DATABASE_POOL_SIZE, default 10), PSC_RATE (default 0.08),
+// RATE_LIMIT_PUBLIC_PER_MINUTE and RATE_LIMIT_FAILED_AUTH_PER_MINUTE (the product's defaults).
+//
+// The statements are the product's own (bench/lib/payment-sql.mjs imports them from dist/), and
+// so are the pure pieces that give their values (posting, journal numbering and hashing, the
+// payment, audit and stored-answer values); importing those modules loads the framework's
+// decorators, but nothing of the framework runs per request.
 
 import { randomUUID, createHash, timingSafeEqual } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import process from 'node:process';
 import pg from 'pg';
+import { auditValues } from '#src/audit/audit.service.js';
+import { failedAuthBucket, publicBucket } from '#src/auth/rate-limits.js';
 import { canonicalJson, sha256Hex } from '#src/common/canonical-json.js';
 import { maxDate } from '#src/common/dates.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { buildProblem } from '#src/common/errors/problem.js';
+import { outcomeValues } from '#src/common/http/idempotency.service.js';
 import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
 import { Dec, formatAmount, formatUsd, parseAmount, toUsd } from '#src/common/money/money.js';
-import { entryHash } from '#src/ledger/journal-hash.js';
+import { bindNamed } from '#src/database/named-sql.js';
+import { assertBalanced, entryValues, nextEntry } from '#src/ledger/journal.service.js';
+import { paymentValues } from '#src/payments/payment.sql.js';
 import { postPayment } from '#src/payments/payment-posting.js';
+import { receiptYear } from '#src/receipts/receipts.service.js';
 import {
   formatReceiptNumber,
   loadOrCreateSigningKey,
@@ -34,6 +46,8 @@ const port = Number(process.env.PORT ?? 3100);
 const pscRate = new Dec(process.env.PSC_RATE ?? '0.08');
 const signingKey = loadOrCreateSigningKey({ pem: null, dataDir: process.env.DATA_DIR ?? './data' });
 const statementTimeoutMs = 15_000;
+const publicLimit = Number(process.env.RATE_LIMIT_PUBLIC_PER_MINUTE ?? 600);
+const failedAuthLimit = Number(process.env.RATE_LIMIT_FAILED_AUTH_PER_MINUTE ?? 100);
 
 // The product's pool settings for a real server (src/database/database-options.ts).
 const pool = new pg.Pool({
@@ -58,19 +72,25 @@ class HttpError extends Error {
   }
 }
 
-/** The caller's API key as ApiKeysService.authenticate checks it: prefix lookup, digest compare. */
-async function authenticate(header) {
+/** The caller's API key as ApiKeysService.authenticate checks it: one lookup, digest compare. */
+async function authenticate(header, address) {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  const parsed = match ? KEY_PATTERN.exec(match[1]) : null;
-  if (!parsed) throw new HttpError(401, 'An API key is required');
-  const { rows } = await pool.query(SQL.apiKey, [parsed[1]]);
+  if (!match) throw new HttpError(401, 'An API key is required');
+  const parsed = KEY_PATTERN.exec(match[1]);
+  const { rows } = await pool.query(
+    SQL.findKey.text,
+    bindNamed(SQL.findKey, { prefix: parsed?.[1] ?? null, bucket: failedAuthBucket(address) }),
+  );
   const key = rows[0];
-  if (!key || key.ApiKey_revoked_at !== null) throw new HttpError(401, 'Unknown or revoked key');
+  if (failedAuthLimit > 0 && key.failures >= failedAuthLimit)
+    throw new HttpError(429, 'Too many failed authentications');
+  if (!parsed || key.id === null || key.revoked_at !== null)
+    throw new HttpError(401, 'Unknown or revoked key');
   const digest = createHash('sha256').update(parsed[2], 'utf8').digest();
-  const stored = key.ApiKey_secret_hash;
+  const stored = key.secret_hash;
   if (digest.length !== stored.length || !timingSafeEqual(digest, stored))
     throw new HttpError(401, 'Unknown or revoked key');
-  return { apiKeyId: key.ApiKey_id, role: key.ApiKey_role };
+  return { apiKeyId: key.id, role: key.role };
 }
 
 function checkPaymentBody(body) {
@@ -96,7 +116,7 @@ async function createPayment(req, body) {
   if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))
     throw new HttpError(400, 'Idempotency-Key header is required');
   checkPaymentBody(body);
-  const actor = await authenticate(req.headers.authorization);
+  const actor = await authenticate(req.headers.authorization, req.socket.remoteAddress);
   if (actor.role !== 'finance') throw new HttpError(403, 'Not open to this role');
   const amount = parseAmount(body.amount, body.currency);
   const fingerprint = sha256Hex(`POST /v1/payments\n${canonicalJson(body)}`);
@@ -128,9 +148,18 @@ async function paymentTransaction(
 ) {
   const claimed = await client.query(SQL.claimKey, [actor.apiKeyId, idempotencyKey, fingerprint]);
   if (claimed.rows.length === 0) return replay(client, actor, idempotencyKey, fingerprint);
-  const donors = await client.query(SQL.donorName, [body.donorId]);
-  if (donors.rows.length === 0) throw DomainError.notFound('Donor', body.donorId);
-  const pledge = body.pledgeId ? await lockPledge(client, body) : null;
+  const { rows } = await client.query(
+    SQL.lookup.text,
+    bindNamed(SQL.lookup, {
+      donorId: body.donorId,
+      currency: body.currency,
+      receivedOn: body.receivedOn,
+      pledgeId: body.pledgeId ?? null,
+    }),
+  );
+  const found = rows[0];
+  if (found.donor_name === null) throw DomainError.notFound('Donor', body.donorId);
+  const pledge = body.pledgeId ? checkPledge(found, body) : null;
   assertNotFuture(body.receivedOn, 'receivedOn');
   if (pledge)
     assertDateNotAfter(
@@ -139,7 +168,7 @@ async function paymentTransaction(
       'receivedOn',
       "the pledge's confirmation",
     );
-  const applied = await rateFor(client, body.currency, body.receivedOn);
+  const applied = appliedRate(body.currency, body.receivedOn, found);
   const outstanding = pledge
     ? new Dec(pledge.amount).minus(pledge.paid_amount).minus(pledge.written_off_amount)
     : null;
@@ -165,9 +194,25 @@ async function paymentTransaction(
       outstanding,
     },
   });
-  const receipt = await issueReceipt(client, id, {
+  const draft = {
+    effectiveOn: body.receivedOn,
+    kind: 'payment_received',
+    sourceType: 'payment',
+    sourceId: id,
+    reversesSeq: null,
+    lines: posting.lines,
+  };
+  assertBalanced(draft);
+
+  const reserved = (
+    await client.query(
+      SQL.reserve.text,
+      bindNamed(SQL.reserve, { receiptYear: receiptYear(body.receivedOn) }),
+    )
+  ).rows[0];
+  const receipt = issueReceipt(id, reserved.receipt_seq, {
     donorId: body.donorId,
-    donorName: donors.rows[0].name,
+    donorName: found.donor_name,
     pledgeReference: pledge?.reference ?? null,
     currency: body.currency,
     amount: formatAmount(amount, body.currency),
@@ -178,21 +223,35 @@ async function paymentTransaction(
     earmark,
     bankReference: body.bankReference ?? null,
   });
-  const seq = await postEntry(client, id, body.receivedOn, posting.lines);
-  const view = paymentView(id, body, amount, earmark, applied, posting, receipt.number, seq);
-  await client.query(SQL.insertPayment, paymentRow(view));
-  if (pledge) await applyToPledge(client, pledge, amount, posting, body.receivedOn);
-  await client.query(SQL.insertAudit, [
-    actor.apiKeyId,
-    actor.role,
-    'payment.created',
-    'payment',
-    id,
-    requestId,
-    idempotencyKey,
-  ]);
-  await client.query(SQL.storeOutcome, [actor.apiKeyId, idempotencyKey, 201, JSON.stringify(view)]);
-  return { status: 201, body: view, replayed: false };
+  const entry = nextEntry(reserved, draft);
+  const view = paymentView(id, body, amount, earmark, applied, posting, receipt.number, entry.seq);
+  const outcome = { status: 201, body: view };
+  await client.query(
+    SQL.write.text,
+    bindNamed(SQL.write, {
+      ...entryValues(entry),
+      ...receipt.values,
+      ...paymentValues(view),
+      pledgeId: pledge?.id ?? null,
+      pledgeStatus: pledge ? (posting.settles ? 'paid' : 'partially_paid') : null,
+      pledgePaidAmount: pledge ? new Dec(pledge.paid_amount).plus(amount).toFixed() : null,
+      pledgeRelievedUsd: pledge
+        ? new Dec(pledge.relieved_usd).plus(posting.relievedUsd).toFixed()
+        : null,
+      pledgeLastEventOn: pledge ? maxDate(pledge.last_event_on, body.receivedOn) : null,
+      ...auditValues(
+        {
+          apiKeyId: actor.apiKeyId,
+          role: actor.role,
+          requestId,
+          idempotencyKey,
+        },
+        { action: 'payment.created', resourceType: 'payment', resourceId: id },
+      ),
+      ...outcomeValues({ scope: actor.apiKeyId, key: idempotencyKey }, outcome),
+    }),
+  );
+  return { ...outcome, replayed: false };
 }
 
 async function replay(client, actor, key, fingerprint) {
@@ -201,118 +260,45 @@ async function replay(client, actor, key, fingerprint) {
   return { status: rows[0].status_code, body: JSON.parse(rows[0].response_body), replayed: true };
 }
 
-async function lockPledge(client, body) {
-  const { rows } = await client.query(SQL.lockPledge, [body.pledgeId]);
-  const pledge = rows[0];
-  if (!pledge) throw DomainError.notFound('Pledge', body.pledgeId);
-  if (pledge.donor_id !== body.donorId) throw new HttpError(422, 'PLEDGE_DONOR_MISMATCH');
-  if (pledge.status !== 'confirmed' && pledge.status !== 'partially_paid')
+function checkPledge(found, body) {
+  if (found.id === null) throw DomainError.notFound('Pledge', body.pledgeId);
+  if (found.donor_id !== body.donorId) throw new HttpError(422, 'PLEDGE_DONOR_MISMATCH');
+  if (found.status !== 'confirmed' && found.status !== 'partially_paid')
     throw new HttpError(409, 'INVALID_PLEDGE_STATE');
-  if (pledge.currency !== body.currency) throw new HttpError(422, 'CURRENCY_MISMATCH');
-  if (body.earmark !== undefined && body.earmark !== pledge.earmark)
+  if (found.currency !== body.currency) throw new HttpError(422, 'CURRENCY_MISMATCH');
+  if (body.earmark !== undefined && body.earmark !== found.earmark)
     throw new HttpError(400, 'earmark');
-  return pledge;
+  return found;
 }
 
-async function rateFor(client, currency, date) {
+function appliedRate(currency, date, found) {
   if (currency === 'USD') return { rate: new Dec(1), rateEffectiveOn: date };
-  const { rows } = await client.query(SQL.rateFor, [currency, date]);
-  if (rows.length === 0) throw new HttpError(422, 'RATE_NOT_FOUND');
-  return { rate: new Dec(rows[0].rate), rateEffectiveOn: rows[0].effective_on };
+  if (found.rate === null) throw new HttpError(422, 'RATE_NOT_FOUND');
+  return { rate: new Dec(found.rate), rateEffectiveOn: found.rate_effective_on };
 }
 
-/** ReceiptsService.issue: the per-year counter row stays locked until commit. */
-async function issueReceipt(client, paymentId, fields) {
-  const year = Number(fields.receivedOn.slice(0, 4));
-  const { rows } = await client.query(SQL.receiptCounter, [year]);
-  const seq = rows[0].last_seq;
+/** ReceiptsService.issue: the receipt numbered `seq` of its year, signed, as RECEIPT_CTE's values. */
+function issueReceipt(paymentId, seq, fields) {
+  const year = receiptYear(fields.receivedOn);
   const payload = {
     ...fields,
     number: formatReceiptNumber(year, seq),
     verificationCode: newVerificationCode(),
     issuedAt: new Date().toISOString(),
   };
-  await client.query(SQL.insertReceipt, [
-    payload.number,
-    year,
-    seq,
-    paymentId,
-    payload.donorId,
-    payload.verificationCode,
-    JSON.stringify(payload),
-    signReceipt(payload, signingKey.privateKey),
-    signingKey.keyId,
-  ]);
-  return payload;
-}
-
-/** JournalService.post: head row lock, entry, lines through unnest, head update. */
-async function postEntry(client, paymentId, effectiveOn, drafts) {
-  assertBalanced(drafts);
-  const { rows } = await client.query(SQL.lockHead);
-  const unhashed = {
-    seq: Number(rows[0].seq) + 1,
-    effectiveOn,
-    kind: 'payment_received',
-    sourceType: 'payment',
-    sourceId: paymentId,
-    reversesSeq: null,
-    recordedAt: new Date().toISOString(),
-    previousHash: rows[0].hash,
-    lines: drafts.map(lineView),
-  };
-  const hash = entryHash(unhashed);
-  await client.query(SQL.insertEntry, [
-    unhashed.seq,
-    effectiveOn,
-    unhashed.kind,
-    unhashed.sourceType,
-    paymentId,
-    null,
-    unhashed.recordedAt,
-    unhashed.previousHash,
-    hash,
-  ]);
-  const column = (key) => unhashed.lines.map((line) => line[key]);
-  await client.query(SQL.insertLines, [
-    unhashed.seq,
-    column('account'),
-    column('side'),
-    column('amountUsd'),
-    column('earmark'),
-    column('currency'),
-    column('amountOriginal'),
-    column('rate'),
-    column('rateEffectiveOn'),
-    column('donorId'),
-    column('pledgeId'),
-  ]);
-  await client.query(SQL.updateHead, [unhashed.seq, hash]);
-  return unhashed.seq;
-}
-
-function assertBalanced(lines) {
-  const byEarmark = new Map();
-  for (const line of lines) {
-    const signed = line.side === 'debit' ? line.amountUsd : line.amountUsd.negated();
-    byEarmark.set(line.earmark, (byEarmark.get(line.earmark) ?? new Dec(0)).plus(signed));
-  }
-  for (const difference of byEarmark.values())
-    if (!difference.isZero()) throw new Error('The entry does not balance');
-}
-
-function lineView(line) {
   return {
-    account: line.account,
-    side: line.side,
-    amountUsd: formatUsd(line.amountUsd),
-    earmark: line.earmark,
-    currency: line.currency,
-    amountOriginal: formatAmount(line.amountOriginal, line.currency),
-    rate: line.rate.toFixed(),
-    rateEffectiveOn: line.rateEffectiveOn,
-    donorId: line.donorId,
-    pledgeId: line.pledgeId,
+    number: payload.number,
+    values: {
+      receiptNumber: payload.number,
+      receiptYear: year,
+      receiptSeq: seq,
+      paymentId,
+      donorId: payload.donorId,
+      verificationCode: payload.verificationCode,
+      receiptPayload: JSON.stringify(payload),
+      signature: signReceipt(payload, signingKey.privateKey),
+      keyId: signingKey.keyId,
+    },
   };
 }
 
@@ -339,53 +325,17 @@ function paymentView(id, body, amount, earmark, applied, posting, receiptNumber,
   };
 }
 
-function paymentRow(view) {
-  return [
-    view.id,
-    view.donorId,
-    view.pledgeId,
-    view.currency,
-    view.amount,
-    view.receivedOn,
-    view.earmark,
-    view.bankReference,
-    view.rate,
-    view.rateEffectiveOn,
-    view.amountUsd,
-    view.relievedUsd,
-    view.fxGainLossUsd,
-    view.pscRate,
-    view.pscUsd,
-    view.journalEntrySeq,
-    view.receiptNumber,
-  ];
-}
-
-async function applyToPledge(client, pledge, amount, posting, receivedOn) {
-  await client.query(SQL.savePledge, [
-    pledge.id,
-    posting.settles ? 'paid' : 'partially_paid',
-    pledge.confirmed_on,
-    new Dec(pledge.confirm_rate).toFixed(),
-    pledge.confirm_rate_effective_on,
-    new Dec(pledge.carrying_usd).toFixed(),
-    new Dec(pledge.paid_amount).plus(amount).toFixed(),
-    new Dec(pledge.written_off_amount).toFixed(),
-    new Dec(pledge.relieved_usd).plus(posting.relievedUsd).toFixed(),
-    maxDate(pledge.last_event_on, receivedOn),
-    null,
-    null,
-  ]);
-}
-
-/** GET /v1/public/receipts/{code}: ReceiptsService.getByVerificationCode. */
-async function verifyReceipt(code) {
+/** GET /v1/public/receipts/{code}: ReceiptsService.verifyPublic, the hit counted in the read. */
+async function verifyReceipt(code, address) {
   const normalized = normalizeVerificationCode(decodeURIComponent(code));
-  const { rows } =
-    normalized === null ? { rows: [] } : await pool.query(SQL.receiptByCode, [normalized]);
-  if (rows.length === 0)
-    throw DomainError.notFound('Receipt with verification code', code.slice(0, 64));
+  const { rows } = await pool.query(
+    SQL.publicReceipt.text,
+    bindNamed(SQL.publicReceipt, { bucket: publicBucket(address), code: normalized }),
+  );
   const row = rows[0];
+  if (row.hits > publicLimit) throw new HttpError(429, 'Too many requests');
+  if (row.number === null)
+    throw DomainError.notFound('Receipt with verification code', code.slice(0, 64));
   return {
     status: 200,
     body: {
@@ -424,7 +374,7 @@ async function route(req) {
     return createPayment(req, body);
   }
   if (req.method === 'GET' && req.url.startsWith('/v1/public/receipts/'))
-    return verifyReceipt(req.url.slice('/v1/public/receipts/'.length));
+    return verifyReceipt(req.url.slice('/v1/public/receipts/'.length), req.socket.remoteAddress);
   if (req.method === 'GET' && req.url === '/health/ready') {
     await pool.query(SQL.ping);
     return { status: 200, body: { status: 'ok' } };

@@ -195,7 +195,10 @@ export async function seedHistory(
     throw error;
   }
   await client.query(
-    'VACUUM (ANALYZE) journal_entries, journal_lines, payments, pledges, donors, account_day_balances',
+    // Every table a report reads, the maintained totals too: a bulk seed leaves their visibility
+    // maps unset and their statistics stale, which autovacuum would fix some minutes later.
+    `VACUUM (ANALYZE) journal_entries, journal_lines, payments, pledges, donors, account_day_balances,
+       account_balances, contribution_facts, contribution_day_totals, contribution_totals`,
   );
   const counts = await client.query(
     `SELECT (SELECT count(*) FROM journal_entries) AS entries, (SELECT count(*) FROM journal_lines) AS lines,

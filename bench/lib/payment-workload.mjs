@@ -308,92 +308,147 @@ const RANDOMS = [
   '\\set a random(1, 9000000000000000000)',
 ];
 const PAYMENT_ID = 'md5(:a::text)::uuid';
-const RECEIPT_NUMBER = ":receipt_prefix || lpad(:last_seq::text, 6, '0')";
+const RECEIPT_NUMBER = ":receipt_prefix || lpad(:receipt_seq::text, 6, '0')";
 const NEXT_HASH = "encode(sha256(convert_to(:hash::text || :nseq::text, 'UTF8')), 'hex')";
+/** A numbered statement with its `$n` replaced by SQL expressions. */
 const sql = (text, params) => text.replace(/\$(\d+)/g, (_, n) => params[Number(n) - 1]);
+/** A named statement (src/database/named-sql.ts) with each parameter replaced by an expression. */
+function named(statement, expressions) {
+  return sql(
+    statement.text,
+    statement.names.map((name) => {
+      if (!(name in expressions)) throw new Error(`pgbench script: no expression for :${name}`);
+      return `(${expressions[name]})`;
+    }),
+  );
+}
 
-/** The statements both scripts share before the donor (and pledge) lookups. */
+/** The statements both scripts share before the lookup. */
 function opening() {
   return [
     ...RANDOMS,
-    `${sql(SQL.apiKey, [':prefix'])};`,
+    `${named(SQL.findKey, { prefix: ':prefix', bucket: "'auth:127.0.0.1'" })};`,
     `${SQL.begin};`,
     `${sql(SQL.claimKey, [':api_key_id', ':k', ':fp'])};`,
   ];
 }
 
-/** Receipt, journal entry and lines, head, payment row: `p` names the script's variables. */
-function posting(p, donorId, arrays) {
+/**
+ * The locked part: RESERVE (receipt counter and journal head), then WRITE with every row. `p`
+ * names the script's variables; `row` gives the expressions that differ between the scripts.
+ */
+function posting(p, row) {
+  const [
+    accounts,
+    sides,
+    amountsUsd,
+    earmarks,
+    currencies,
+    originals,
+    rates,
+    rateDates,
+    donorIds,
+    pledgeIds,
+  ] = row.arrays;
   return [
-    `${sql(SQL.receiptCounter, [':year'])} \\gset`,
-    `${sql(SQL.insertReceipt, [
-      RECEIPT_NUMBER,
-      ':year',
-      ':last_seq',
-      PAYMENT_ID,
-      donorId,
-      'upper(substr(md5(:k::text), 1, 20))',
-      `:${p}_payload`,
-      ':signature',
-      ':key_id',
-    ])};`,
-    `${SQL.lockHead} \\gset`,
+    `${named(SQL.reserve, { receiptYear: ':year' })} \\gset`,
     '\\set nseq :seq + 1',
-    `${sql(SQL.insertEntry, [':nseq', ':today', ':kind', ':source_type', PAYMENT_ID, 'NULL', 'now()', ':hash', NEXT_HASH])};`,
-    `${sql(SQL.insertLines, [':nseq', ...arrays])};`,
-    `${sql(SQL.updateHead, [':nseq', NEXT_HASH])};`,
-  ];
-}
-
-function payment(p, donorId, pledgeId, earmark) {
-  return `${sql(SQL.insertPayment, [
-    PAYMENT_ID,
-    donorId,
-    pledgeId,
-    `:${p}_currency`,
-    `:${p}_amount`,
-    ':today',
-    earmark,
-    'NULL',
-    `:${p}_rate`,
-    `:${p}_rate_on`,
-    `:${p}_amount_usd`,
-    `:${p}_relieved_usd`,
-    `:${p}_fx_usd`,
-    ':psc_rate',
-    `:${p}_psc_usd`,
-    ':nseq',
-    RECEIPT_NUMBER,
-  ])};`;
-}
-
-function closing(p) {
-  return [
-    `${sql(SQL.insertAudit, [':api_key_id', ':role', ':action', ':resource_type', `${PAYMENT_ID}::text`, ':request_id', ':k'])};`,
-    `${sql(SQL.storeOutcome, [':api_key_id', ':k', ':status_code', `:${p}_response`])};`,
+    `${named(SQL.write, {
+      seq: ':nseq',
+      effectiveOn: ':today',
+      kind: ':kind',
+      sourceType: ':source_type',
+      sourceId: PAYMENT_ID,
+      reversesSeq: 'NULL',
+      recordedAt: 'now()',
+      previousHash: ':hash',
+      hash: NEXT_HASH,
+      accounts,
+      sides,
+      amountsUsd,
+      earmarks,
+      currencies,
+      amountsOriginal: originals,
+      rates,
+      rateEffectiveOns: rateDates,
+      donorIds,
+      pledgeIds,
+      receiptNumber: RECEIPT_NUMBER,
+      receiptYear: ':year',
+      receiptSeq: ':receipt_seq',
+      paymentId: PAYMENT_ID,
+      donorId: row.donorId,
+      verificationCode: 'upper(substr(md5(:k::text), 1, 20))',
+      receiptPayload: `:${p}_payload`,
+      signature: ':signature',
+      keyId: ':key_id',
+      pledgeId: row.pledgeId,
+      currency: `:${p}_currency`,
+      amount: `:${p}_amount`,
+      receivedOn: ':today',
+      earmark: row.earmark,
+      bankReference: 'NULL',
+      rate: `:${p}_rate`,
+      rateEffectiveOn: `:${p}_rate_on`,
+      amountUsd: `:${p}_amount_usd`,
+      relievedUsd: `:${p}_relieved_usd`,
+      fxGainLossUsd: `:${p}_fx_usd`,
+      pscRate: ':psc_rate',
+      pscUsd: `:${p}_psc_usd`,
+      pledgeStatus: row.pledgeStatus,
+      pledgePaidAmount: row.pledgePaidAmount,
+      pledgeRelievedUsd: row.pledgeRelievedUsd,
+      pledgeLastEventOn: row.pledgeLastEventOn,
+      auditApiKeyId: ':api_key_id',
+      auditRole: ':role',
+      auditAction: ':action',
+      auditResourceType: ':resource_type',
+      auditResourceId: `${PAYMENT_ID}::text`,
+      auditRequestId: ':request_id',
+      auditIdempotencyKey: ':k',
+      scope: ':api_key_id',
+      key: ':k',
+      statusCode: ':status_code',
+      responseBody: `:${p}_response`,
+    })};`,
     `${SQL.commit};`,
   ];
 }
 
+function lookup(donor, currency, pledge) {
+  return named(SQL.lookup, {
+    donorId: donor,
+    currency,
+    receivedOn: ':today',
+    pledgeId: pledge,
+  });
+}
+
 function unpledgedScript() {
-  const arrays = [
-    ':u_accounts::char(4)[]',
-    ':u_sides::text[]',
-    ':u_amounts::numeric[]',
-    ':u_earmarks::text[]',
-    ':u_currencies::char(3)[]',
-    ':u_originals::numeric[]',
-    ':u_rates::numeric[]',
-    ':u_rate_dates::date[]',
-    ':u_donor_ids::uuid[]',
-    ':u_pledge_ids::uuid[]',
-  ];
   return [
     ...opening(),
-    `${sql(SQL.donorName, [':u_donor'])};`,
-    ...posting('u', ':u_donor', arrays),
-    payment('u', ':u_donor', 'NULL', ':u_earmark'),
-    ...closing('u'),
+    `${lookup(':u_donor', ':u_currency', 'NULL')};`,
+    ...posting('u', {
+      arrays: [
+        ':u_accounts::char(4)[]',
+        ':u_sides::text[]',
+        ':u_amounts::numeric[]',
+        ':u_earmarks::text[]',
+        ':u_currencies::char(3)[]',
+        ':u_originals::numeric[]',
+        ':u_rates::numeric[]',
+        ':u_rate_dates::date[]',
+        ':u_donor_ids::uuid[]',
+        ':u_pledge_ids::uuid[]',
+      ],
+      donorId: ':u_donor',
+      pledgeId: 'NULL',
+      earmark: ':u_earmark',
+      pledgeStatus: 'NULL',
+      pledgePaidAmount: 'NULL',
+      pledgeRelievedUsd: 'NULL',
+      pledgeLastEventOn: 'NULL',
+    }),
     '',
   ].join('\n');
 }
@@ -402,52 +457,34 @@ function pledgedScript(branches) {
   const chain = [];
   for (let i = 0; i < branches; i += 1) {
     chain.push(i === 0 ? `\\if :client_id = ${i}` : `\\elif :client_id = ${i}`);
-    chain.push(
-      `${sql(SQL.donorName, [`:dn${i}`])};`,
-      `${sql(SQL.lockPledge, [`:pl${i}`])} \\gset pl_`,
-    );
+    chain.push(`${lookup(`:dn${i}`, ':p_currency', `:pl${i}`)} \\gset pl_`);
   }
-  chain.push(
-    '\\else',
-    `${sql(SQL.donorName, [':dn0'])};`,
-    `${sql(SQL.lockPledge, [':pl0'])} \\gset pl_`,
-    '\\endif',
-  );
+  chain.push('\\else', `${lookup(':dn0', ':p_currency', ':pl0')} \\gset pl_`, '\\endif');
   const fill = (variable, type) => `array_fill(${variable}::${type}, ARRAY[:p_nlines::int])`;
-  const arrays = [
-    ':p_accounts::char(4)[]',
-    ':p_sides::text[]',
-    ':p_amounts::numeric[]',
-    fill(':pl_earmark', 'text'),
-    ':p_currencies::char(3)[]',
-    ':p_originals::numeric[]',
-    ':p_rates::numeric[]',
-    ':p_rate_dates::date[]',
-    fill(':pl_donor_id', 'uuid'),
-    fill(':pl_id', 'uuid'),
-  ];
-  const savePledge = `${sql(SQL.savePledge, [
-    ':pl_id',
-    ':p_status',
-    ':pl_confirmed_on',
-    ':pl_confirm_rate',
-    ':pl_confirm_rate_effective_on',
-    ':pl_carrying_usd',
-    ':pl_paid_amount::numeric + :p_amount::numeric',
-    ':pl_written_off_amount',
-    ':pl_relieved_usd::numeric + :p_relieved_usd::numeric',
-    ':today',
-    'NULL',
-    'NULL',
-  ])};`;
   return [
     ...opening(),
     ...chain,
-    `${sql(SQL.rateFor, [':p_currency', ':today'])};`,
-    ...posting('p', ':pl_donor_id', arrays),
-    payment('p', ':pl_donor_id', ':pl_id', ':pl_earmark'),
-    savePledge,
-    ...closing('p'),
+    ...posting('p', {
+      arrays: [
+        ':p_accounts::char(4)[]',
+        ':p_sides::text[]',
+        ':p_amounts::numeric[]',
+        fill(':pl_earmark', 'text'),
+        ':p_currencies::char(3)[]',
+        ':p_originals::numeric[]',
+        ':p_rates::numeric[]',
+        ':p_rate_dates::date[]',
+        fill(':pl_donor_id', 'uuid'),
+        fill(':pl_id', 'uuid'),
+      ],
+      donorId: ':pl_donor_id',
+      pledgeId: ':pl_id',
+      earmark: ':pl_earmark',
+      pledgeStatus: ':p_status',
+      pledgePaidAmount: ':pl_paid_amount::numeric + :p_amount::numeric',
+      pledgeRelievedUsd: ':pl_relieved_usd::numeric + :p_relieved_usd::numeric',
+      pledgeLastEventOn: ':today',
+    }),
     '',
   ].join('\n');
 }

@@ -38,8 +38,8 @@ export async function buildImportServices(
   const receipts = new ReceiptsService(dataSource, config);
   await receipts.onModuleInit();
   return {
-    payments: new PaymentsService(dataSource, idempotency, journal, rates, receipts, audit, config),
-    pledges: new PledgesService(dataSource, idempotency, journal, rates, audit),
+    payments: new PaymentsService(dataSource, idempotency, journal, receipts, audit, config),
+    pledges: new PledgesService(dataSource, idempotency, journal, rates, audit, config),
   };
 }
 

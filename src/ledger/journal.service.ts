@@ -7,6 +7,7 @@ import {
   type JournalEntryView,
   type JournalLineView,
 } from '#src/ledger/journal-hash.js';
+import { bindNamed, namedSql } from '#src/database/named-sql.js';
 import { formatRate } from '#src/rates/rates.service.js';
 
 export type Side = 'debit' | 'credit';
@@ -61,6 +62,86 @@ interface LineRow {
   pledge_id: string | null;
 }
 
+/** The row that numbers and chains the journal: the last entry's sequence and hash. */
+export interface LedgerHead {
+  seq: string;
+  hash: string;
+}
+
+/**
+ * Locks the head until commit, so numbering and the hash chain follow commit order exactly. A
+ * posting takes it last, after every check, and holds it for one more statement and the commit.
+ */
+export const LOCK_HEAD = 'SELECT seq::text AS seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE';
+
+/**
+ * The entry, its lines (one `unnest` of column arrays) and the new head, as data-modifying CTEs
+ * that other statements extend: a payment adds its receipt, payment row, pledge, audit event and
+ * stored answer to the same round trip.
+ */
+export const ENTRY_CTES = `
+  entry AS (
+    INSERT INTO journal_entries (seq, effective_on, kind, source_type, source_id, reverses_seq, recorded_at, previous_hash, hash)
+    VALUES (:seq, :effectiveOn, :kind, :sourceType, :sourceId::uuid, :reversesSeq::bigint, :recordedAt::timestamptz, :previousHash, :hash)
+  ),
+  lines AS (
+    INSERT INTO journal_lines (entry_seq, line_no, account, side, amount_usd, earmark, currency, amount_original, rate,
+                               rate_effective_on, donor_id, pledge_id)
+    SELECT :seq, ordinality, account, side, amount_usd, earmark, currency, amount_original, rate, rate_effective_on, donor_id, pledge_id
+      FROM unnest(:accounts::char(4)[], :sides::text[], :amountsUsd::numeric[], :earmarks::text[], :currencies::char(3)[],
+                  :amountsOriginal::numeric[], :rates::numeric[], :rateEffectiveOns::date[], :donorIds::uuid[], :pledgeIds::uuid[])
+           WITH ORDINALITY AS l(account, side, amount_usd, earmark, currency, amount_original, rate, rate_effective_on, donor_id, pledge_id)
+  ),
+  head AS (
+    UPDATE ledger_head SET seq = :seq, hash = :hash WHERE id = 1
+  )`;
+
+const WRITE_ENTRY = namedSql<EntryParameter>(`WITH ${ENTRY_CTES} SELECT 1`);
+
+export type EntryParameter = keyof ReturnType<typeof entryValues>;
+
+/** Numbers and hashes the entry that follows `head`: pure, so every writer chains alike. */
+export function nextEntry(head: LedgerHead, draft: EntryDraft): JournalEntryView {
+  const unhashed: Omit<JournalEntryView, 'hash'> = {
+    seq: Number(head.seq) + 1,
+    effectiveOn: draft.effectiveOn,
+    kind: draft.kind,
+    sourceType: draft.sourceType,
+    sourceId: draft.sourceId,
+    reversesSeq: draft.reversesSeq,
+    recordedAt: new Date().toISOString(),
+    previousHash: head.hash,
+    lines: draft.lines.map(toLineView),
+  };
+  return { ...unhashed, hash: entryHash(unhashed) };
+}
+
+/** The values of ENTRY_CTES' parameters for `entry`. */
+export function entryValues(entry: JournalEntryView) {
+  const column = <K extends keyof JournalLineView>(key: K) => entry.lines.map((line) => line[key]);
+  return {
+    seq: entry.seq,
+    effectiveOn: entry.effectiveOn,
+    kind: entry.kind,
+    sourceType: entry.sourceType,
+    sourceId: entry.sourceId,
+    reversesSeq: entry.reversesSeq,
+    recordedAt: entry.recordedAt,
+    previousHash: entry.previousHash,
+    hash: entry.hash,
+    accounts: column('account'),
+    sides: column('side'),
+    amountsUsd: column('amountUsd'),
+    earmarks: column('earmark'),
+    currencies: column('currency'),
+    amountsOriginal: column('amountOriginal'),
+    rates: column('rate'),
+    rateEffectiveOns: column('rateEffectiveOn'),
+    donorIds: column('donorId'),
+    pledgeIds: column('pledgeId'),
+  };
+}
+
 /**
  * The only writer of the journal. Each posting takes the next gap-free sequence number and the
  * previous hash from `ledger_head` under a row lock, so numbering and the hash chain follow
@@ -71,47 +152,15 @@ interface LineRow {
 export class JournalService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Posts an entry inside the caller's transaction and returns it as the API shows it. */
+  /**
+   * Posts an entry inside the caller's transaction and returns it as the API shows it: two
+   * statements, the head lock and then the entry, its lines and the new head together.
+   */
   async post(manager: EntityManager, draft: EntryDraft): Promise<JournalEntryView> {
     assertBalanced(draft);
-    const [head] = (await manager.query(
-      'SELECT seq::text AS seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE',
-    )) as {
-      seq: string;
-      hash: string;
-    }[];
-    const unhashed: Omit<JournalEntryView, 'hash'> = {
-      seq: Number(head.seq) + 1,
-      effectiveOn: draft.effectiveOn,
-      kind: draft.kind,
-      sourceType: draft.sourceType,
-      sourceId: draft.sourceId,
-      reversesSeq: draft.reversesSeq,
-      recordedAt: new Date().toISOString(),
-      previousHash: head.hash,
-      lines: draft.lines.map(toLineView),
-    };
-    const entry: JournalEntryView = { ...unhashed, hash: entryHash(unhashed) };
-    await manager.query(
-      `INSERT INTO journal_entries (seq, effective_on, kind, source_type, source_id, reverses_seq, recorded_at, previous_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        entry.seq,
-        entry.effectiveOn,
-        entry.kind,
-        entry.sourceType,
-        entry.sourceId,
-        entry.reversesSeq,
-        entry.recordedAt,
-        entry.previousHash,
-        entry.hash,
-      ],
-    );
-    if (entry.lines.length > 0) await insertLines(manager, entry.seq, entry.lines);
-    await manager.query('UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1', [
-      entry.seq,
-      entry.hash,
-    ]);
+    const [head] = (await manager.query(LOCK_HEAD)) as LedgerHead[];
+    const entry = nextEntry(head, draft);
+    await manager.query(WRITE_ENTRY.text, bindNamed(WRITE_ENTRY, entryValues(entry)));
     return entry;
   }
 
@@ -168,8 +217,9 @@ export class JournalService {
 
   /**
    * Recomputes the whole chain page by page, so memory stays flat however long the journal is.
+   * Given a snapshot's manager, every page comes from that one snapshot.
    */
-  async verify(): Promise<{
+  async verify(manager: EntityManager = this.dataSource.manager): Promise<{
     valid: boolean;
     entries: number;
     headSeq: number | null;
@@ -179,7 +229,7 @@ export class JournalService {
     const verifier = new ChainVerifier();
     let afterSeq = 0;
     for (;;) {
-      const page = await this.entriesAfter(afterSeq, 1000);
+      const page = await this.entriesAfter(afterSeq, 1000, manager);
       for (const entry of page) verifier.push(entry);
       if (page.length < 1000) break;
       afterSeq = page[page.length - 1].seq;
@@ -189,7 +239,8 @@ export class JournalService {
   }
 }
 
-function assertBalanced(draft: EntryDraft): void {
+/** Refuses an entry that does not balance in USD within each earmark: a bug, never input. */
+export function assertBalanced(draft: EntryDraft): void {
   const byEarmark = new Map<string, Decimal>();
   for (const line of draft.lines) {
     if (!line.amountUsd.greaterThan(0))
@@ -218,35 +269,6 @@ function toLineView(line: LineDraft): JournalLineView {
     donorId: line.donorId,
     pledgeId: line.pledgeId,
   };
-}
-
-async function insertLines(
-  manager: EntityManager,
-  seq: number,
-  lines: JournalLineView[],
-): Promise<void> {
-  const column = <K extends keyof JournalLineView>(key: K) => lines.map((line) => line[key]);
-  await manager.query(
-    `INSERT INTO journal_lines (entry_seq, line_no, account, side, amount_usd, earmark, currency, amount_original, rate,
-                                rate_effective_on, donor_id, pledge_id)
-     SELECT $1, ordinality, account, side, amount_usd, earmark, currency, amount_original, rate, rate_effective_on, donor_id, pledge_id
-       FROM unnest($2::char(4)[], $3::text[], $4::numeric[], $5::text[], $6::char(3)[], $7::numeric[], $8::numeric[],
-                   $9::date[], $10::uuid[], $11::uuid[])
-            WITH ORDINALITY AS l(account, side, amount_usd, earmark, currency, amount_original, rate, rate_effective_on, donor_id, pledge_id)`,
-    [
-      seq,
-      column('account'),
-      column('side'),
-      column('amountUsd'),
-      column('earmark'),
-      column('currency'),
-      column('amountOriginal'),
-      column('rate'),
-      column('rateEffectiveOn'),
-      column('donorId'),
-      column('pledgeId'),
-    ],
-  );
 }
 
 /**

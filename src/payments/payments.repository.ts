@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import type { PaymentResponse } from '#src/payments/payment.dto.js';
 
 /** Columns of a payment as the API shows it, with its reversal status joined in. */
 const SELECT_VIEW = `
@@ -64,31 +63,4 @@ export async function listPayments(
     `${SELECT_VIEW} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.created_at, p.id LIMIT ${param(filter.limit + 1)}`,
     params,
   )) as PaymentRow[];
-}
-
-export async function insertPayment(manager: EntityManager, view: PaymentResponse): Promise<void> {
-  await manager.query(
-    `INSERT INTO payments (id, donor_id, pledge_id, currency, amount, received_on, earmark, bank_reference, rate, rate_effective_on,
-                           amount_usd, relieved_usd, fx_gain_loss_usd, psc_rate, psc_usd, journal_entry_seq, receipt_number)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-    [
-      view.id,
-      view.donorId,
-      view.pledgeId,
-      view.currency,
-      view.amount,
-      view.receivedOn,
-      view.earmark,
-      view.bankReference,
-      view.rate,
-      view.rateEffectiveOn,
-      view.amountUsd,
-      view.relievedUsd,
-      view.fxGainLossUsd,
-      view.pscRate,
-      view.pscUsd,
-      view.journalEntrySeq,
-      view.receiptNumber,
-    ],
-  );
 }

@@ -23,11 +23,11 @@ export interface PledgeState {
   lastEventOn: string;
 }
 
-const COLUMNS = `id, donor_id, currency, amount::text, earmark, status, pledged_on::text, confirmed_on::text, reference,
+export const PLEDGE_COLUMNS = `id, donor_id, currency, amount::text, earmark, status, pledged_on::text, confirmed_on::text, reference,
   instalments, confirm_rate::text, confirm_rate_effective_on::text, carrying_usd::text, paid_amount::text,
   written_off_amount::text, relieved_usd::text, last_event_on::text, created_at`;
 
-interface PledgeRow {
+export interface PledgeRow {
   id: string;
   donor_id: string;
   currency: string;
@@ -50,7 +50,7 @@ interface PledgeRow {
 const decimalOrNull = (value: string | null): Decimal | null =>
   value === null ? null : new Dec(value);
 
-function fromRow(row: PledgeRow): PledgeState {
+export function pledgeFromRow(row: PledgeRow): PledgeState {
   return {
     id: row.id,
     donorId: row.donor_id,
@@ -78,17 +78,18 @@ function fromRow(row: PledgeRow): PledgeState {
  * of them can never both read the same outstanding amount, even from different processes.
  */
 export async function lockPledge(manager: EntityManager, id: string): Promise<PledgeState | null> {
-  const rows = (await manager.query(`SELECT ${COLUMNS} FROM pledges WHERE id = $1 FOR UPDATE`, [
-    id,
-  ])) as PledgeRow[];
-  return rows.length === 0 ? null : fromRow(rows[0]);
+  const rows = (await manager.query(
+    `SELECT ${PLEDGE_COLUMNS} FROM pledges WHERE id = $1 FOR UPDATE`,
+    [id],
+  )) as PledgeRow[];
+  return rows.length === 0 ? null : pledgeFromRow(rows[0]);
 }
 
 export async function findPledge(manager: EntityManager, id: string): Promise<PledgeState | null> {
-  const rows = (await manager.query(`SELECT ${COLUMNS} FROM pledges WHERE id = $1`, [
+  const rows = (await manager.query(`SELECT ${PLEDGE_COLUMNS} FROM pledges WHERE id = $1`, [
     id,
   ])) as PledgeRow[];
-  return rows.length === 0 ? null : fromRow(rows[0]);
+  return rows.length === 0 ? null : pledgeFromRow(rows[0]);
 }
 
 export async function listPledges(
@@ -105,11 +106,11 @@ export async function listPledges(
       `(created_at, id) > (SELECT created_at, id FROM pledges WHERE id = ${param(filter.afterId)})`,
     );
   const rows = (await manager.query(
-    `SELECT ${COLUMNS} FROM pledges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${PLEDGE_COLUMNS} FROM pledges ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at, id LIMIT ${param(filter.limit + 1)}`,
     params,
   )) as PledgeRow[];
-  return rows.map(fromRow);
+  return rows.map(pledgeFromRow);
 }
 
 export async function insertPledge(manager: EntityManager, pledge: PledgeState): Promise<void> {

@@ -38,6 +38,26 @@ interface RateRow {
 
 const USD_RATE = new Dec(1);
 
+/**
+ * The rate for `date` given the latest rate row effective on or before it (looked up with
+ * `FOR KEY SHARE`, so it cannot change before the posting commits): USD is always 1. Raises
+ * RATE_NOT_FOUND when there is no row.
+ */
+export function appliedRate(
+  currency: string,
+  date: string,
+  row: Pick<RateRow, 'rate' | 'effective_on'> | null,
+): AppliedRate {
+  if (currency === 'USD') return { rate: USD_RATE, rateEffectiveOn: date };
+  if (row === null) {
+    throw new DomainError(
+      ErrorCode.RATE_NOT_FOUND,
+      `No ${currency} rate is effective on or before ${date}`,
+    );
+  }
+  return { rate: new Dec(row.rate), rateEffectiveOn: row.effective_on };
+}
+
 /** Rates are written as given, without trailing zeros, so the same rate always reads the same. */
 export function formatRate(rate: Decimal): string {
   return rate.toFixed();
@@ -151,19 +171,13 @@ export class RatesService {
    * Raises RATE_NOT_FOUND.
    */
   async rateFor(manager: EntityManager, currency: string, date: string): Promise<AppliedRate> {
-    if (currency === 'USD') return { rate: USD_RATE, rateEffectiveOn: date };
+    if (currency === 'USD') return appliedRate(currency, date, null);
     const rows = (await manager.query(
       `SELECT r.rate::text AS rate, r.effective_on::text AS effective_on FROM rates r
         WHERE r.currency = $1 AND r.effective_on <= $2 ORDER BY r.effective_on DESC LIMIT 1 FOR KEY SHARE`,
       [currency, date],
     )) as RateRow[];
-    if (rows.length === 0) {
-      throw new DomainError(
-        ErrorCode.RATE_NOT_FOUND,
-        `No ${currency} rate is effective on or before ${date}`,
-      );
-    }
-    return { rate: new Dec(rows[0].rate), rateEffectiveOn: rows[0].effective_on };
+    return appliedRate(currency, date, rows[0] ?? null);
   }
 
   private async upsert(

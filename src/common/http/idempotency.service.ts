@@ -4,11 +4,30 @@ import type { Actor } from '#src/auth/actor.js';
 import { canonicalJson, sha256Hex } from '#src/common/canonical-json.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
+import { bindNamed, namedSql } from '#src/database/named-sql.js';
 
 export interface HttpOutcome<T> {
   status: number;
   body: T;
 }
+
+/**
+ * Where a write's answer is kept for replays: the API key's scope and the key. A write that sends
+ * its last statement with the answer in it (the payment) stores it there itself and says so with
+ * `stored`; otherwise `execute` stores it after the write.
+ */
+export interface OutcomeSlot {
+  scope: string;
+  key: string;
+}
+
+export interface StoredOutcome<T> extends HttpOutcome<T> {
+  stored?: boolean;
+}
+
+/** Stores the answer in its slot; `:scope` null (no key) matches no row. */
+export const STORE_OUTCOME_SQL =
+  'UPDATE idempotency_keys SET status_code = :statusCode, response_body = :responseBody WHERE api_key_id = :scope AND key = :key';
 
 export interface IdempotentOutcome<T> extends HttpOutcome<T> {
   /** True when this is the stored answer to an earlier request with the same key. */
@@ -29,6 +48,18 @@ function scopeOf(actor: Actor): string | null {
   if (actor.idempotencyKey === null) return null;
   if (actor.apiKeyId !== null) return actor.apiKeyId;
   return actor.role === 'system' ? SYSTEM_IDEMPOTENCY_SCOPE : null;
+}
+
+const STORE_OUTCOME = namedSql<keyof ReturnType<typeof outcomeValues>>(STORE_OUTCOME_SQL);
+
+/** The values of STORE_OUTCOME_SQL's parameters. */
+export function outcomeValues(slot: OutcomeSlot | null, outcome: HttpOutcome<unknown>) {
+  return {
+    scope: slot?.scope ?? null,
+    key: slot?.key ?? null,
+    statusCode: outcome.status,
+    responseBody: JSON.stringify(outcome.body),
+  };
 }
 
 /** The request's fingerprint: what it asks for, independent of JSON key order or spacing. */
@@ -68,20 +99,21 @@ export class IdempotencyService {
   async execute<T>(
     actor: Actor,
     fingerprint: string,
-    work: (manager: EntityManager) => Promise<HttpOutcome<T>>,
+    work: (manager: EntityManager, slot: OutcomeSlot | null) => Promise<StoredOutcome<T>>,
   ): Promise<IdempotentOutcome<T>> {
     const key = actor.idempotencyKey;
     const scope = scopeOf(actor);
+    const slot = key !== null && scope !== null ? { scope, key } : null;
     return this.dataSource.transaction(async (manager) => {
-      if (key !== null && scope !== null) {
-        const earlier = await this.claim(manager, scope, key, fingerprint);
+      if (slot) {
+        const earlier = await this.claim(manager, slot.scope, slot.key, fingerprint);
         if (earlier) return earlier as IdempotentOutcome<T>;
       }
-      const outcome = await work(manager);
-      if (key !== null && scope !== null) {
+      const { stored, ...outcome } = await work(manager, slot);
+      if (slot && !stored) {
         await manager.query(
-          'UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE api_key_id = $1 AND key = $2',
-          [scope, key, outcome.status, JSON.stringify(outcome.body)],
+          STORE_OUTCOME.text,
+          bindNamed(STORE_OUTCOME, outcomeValues(slot, outcome)),
         );
       }
       return { ...outcome, replayed: false };

@@ -9,6 +9,8 @@ import { DayBalances1764320000300 } from '#migrations/1764320000300-DayBalances.
 import { ContributionFacts1764320000301 } from '#migrations/1764320000301-ContributionFacts.js';
 import { TriggerSearchPath1764320000302 } from '#migrations/1764320000302-TriggerSearchPath.js';
 import { RunningTotals1764320000303 } from '#migrations/1764320000303-RunningTotals.js';
+import { FourEyes1764320000400 } from '#migrations/1764320000400-FourEyes.js';
+import { RateLimits1764320000401 } from '#migrations/1764320000401-RateLimits.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
 export const MIGRATIONS: Function[] = [
@@ -23,4 +25,6 @@ export const MIGRATIONS: Function[] = [
   ContributionFacts1764320000301,
   TriggerSearchPath1764320000302,
   RunningTotals1764320000303,
+  FourEyes1764320000400,
+  RateLimits1764320000401,
 ];

@@ -8,6 +8,7 @@ import { ApiKeysService } from '#src/auth/api-keys.service.js';
 import { ROLES, type Role } from '#src/auth/role.js';
 import { AuditService } from '#src/audit/audit.service.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
+import { RateLimits } from '#src/auth/rate-limits.js';
 import { ConfigError, loadConfig } from '#src/config/config.js';
 import { DataDirLockedError } from '#src/database/data-dir-lock.js';
 import { buildDataSourceOptions } from '#src/database/database-options.js';
@@ -91,10 +92,11 @@ async function createApiKey(args: string[]): Promise<void> {
     throw new UsageError('api-keys create needs --role and --name.');
   }
   const created = await withDataSource((dataSource) =>
-    new ApiKeysService(dataSource, new AuditService()).create(
-      { name: values.name!, role, donorId: values['donor-id'] ?? null },
-      SYSTEM_ACTOR,
-    ),
+    new ApiKeysService(
+      dataSource,
+      new AuditService(),
+      new RateLimits(dataSource, loadConfig()),
+    ).create({ name: values.name!, role, donorId: values['donor-id'] ?? null }, SYSTEM_ACTOR),
   );
   process.stdout.write(
     `Created ${created.role} key "${created.name}" (id ${created.id}). It is shown only once:\n`,

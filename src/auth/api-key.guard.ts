@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ApiKeysService } from '#src/auth/api-keys.service.js';
 import { PUBLIC_KEY, ROLES_KEY } from '#src/auth/auth.decorators.js';
+import { RateLimits } from '#src/auth/rate-limits.js';
 import type { Role } from '#src/auth/role.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
@@ -25,13 +26,19 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) {
+      // Health, documents and the like are free; the public data endpoints are counted.
+      if (isPublicDataRoute(request))
+        await this.rateLimits.countPublicRequest(clientAddress(request));
+      return true;
+    }
+
     const token = bearerToken(request.headers.authorization);
     if (token === null) {
       throw new DomainError(
@@ -39,7 +46,7 @@ export class ApiKeyGuard implements CanActivate {
         'An API key is required: send "Authorization: Bearer <key>".',
       );
     }
-    const key = await this.apiKeys.authenticate(token);
+    const key = await this.apiKeys.authenticate(token, clientAddress(request));
     if (!key)
       throw new DomainError(ErrorCode.UNAUTHENTICATED, 'The API key is unknown or revoked.');
     request.principal = { apiKeyId: key.id, role: key.role, donorId: key.donorId };
@@ -59,4 +66,20 @@ function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1] : null;
+}
+
+/**
+ * Whether the route that matched is one of `/v1/public/*`. The declared route is asked, not the
+ * path as the client spelled it: Express matches paths case-insensitively, so
+ * `/V1/PUBLIC/signing-keys` reaches the same handler and must count the same.
+ */
+function isPublicDataRoute(request: Request): boolean {
+  const declared = (request.route as { path?: unknown } | undefined)?.path;
+  const path = typeof declared === 'string' ? declared : request.path.toLowerCase();
+  return path.startsWith('/v1/public/');
+}
+
+/** The client's address as Express gives it (`TRUST_PROXY` decides whether proxies may name it). */
+export function clientAddress(request: Request): string {
+  return request.ip ?? request.socket.remoteAddress ?? 'unknown';
 }

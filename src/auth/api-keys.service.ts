@@ -4,7 +4,14 @@ import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
 import { generateApiKey, parseApiKey, secretMatches } from '#src/auth/api-key-secret.js';
 import { ApiKey } from '#src/auth/api-key.entity.js';
+import {
+  failedAuthBucket,
+  failedAuthLimitError,
+  FIND_KEY_SQL,
+  RateLimits,
+} from '#src/auth/rate-limits.js';
 import type { Role } from '#src/auth/role.js';
+import { bindNamed } from '#src/database/named-sql.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { decodeCursor, type Page, toPage, UUID_PATTERN } from '#src/common/http/pagination.js';
 import { Donor } from '#src/donors/donor.entity.js';
@@ -29,6 +36,23 @@ export interface CreateApiKeyInput {
   donorId?: string | null;
 }
 
+/** The key behind a request, as the guard needs it. */
+export interface AuthenticatedKey {
+  id: string;
+  role: Role;
+  donorId: string | null;
+}
+
+interface KeyLookupRow {
+  id: string | null;
+  role: Role | null;
+  donor_id: string | null;
+  secret_hash: Buffer | null;
+  revoked_at: Date | null;
+  failures: number;
+  retry_after: number;
+}
+
 /** Advisory lock id that serialises the creation of the bootstrap key across processes. */
 const BOOTSTRAP_LOCK_ID = 7_400_001;
 
@@ -37,6 +61,7 @@ export class ApiKeysService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   /**
@@ -108,15 +133,32 @@ export class ApiKeysService {
     });
   }
 
-  /** Finds the live key behind a bearer token, or null. Revocation takes effect on the next request. */
-  async authenticate(token: string): Promise<ApiKey | null> {
+  /**
+   * The key a bearer token names, or null when it is unknown, revoked or malformed; the failure
+   * is counted against `address`. Once the address has used up its failed authentications of the
+   * minute, a failure raises TOO_MANY_REQUESTS instead (decision 0018: a valid key is still
+   * served, so that nobody can lock a shared address out). One statement reads both the key and
+   * the address's failures, so a good key costs no extra round trip.
+   */
+  async authenticate(token: string, address: string): Promise<AuthenticatedKey | null> {
     const parsed = parseApiKey(token);
-    if (!parsed) return null;
-    const key = await this.dataSource
-      .getRepository(ApiKey)
-      .findOne({ where: { prefix: parsed.prefix } });
-    if (!key || key.revokedAt !== null) return null;
-    return secretMatches(parsed.secret, key.secretHash) ? key : null;
+    const [row] = (await this.dataSource.query(
+      FIND_KEY_SQL.text,
+      bindNamed(FIND_KEY_SQL, {
+        prefix: parsed?.prefix ?? null,
+        bucket: failedAuthBucket(address),
+      }),
+    )) as KeyLookupRow[];
+    const valid =
+      parsed !== null &&
+      row.id !== null &&
+      row.revoked_at === null &&
+      secretMatches(parsed.secret, row.secret_hash!);
+    if (valid) return { id: row.id!, role: row.role!, donorId: row.donor_id };
+    const limit = this.rateLimits.failedAuthPerMinute;
+    if (limit > 0 && row.failures >= limit) throw failedAuthLimitError(row.retry_after);
+    await this.rateLimits.countFailedAuthentication(address);
+    return null;
   }
 
   private async createWith(

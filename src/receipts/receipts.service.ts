@@ -2,8 +2,15 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import type { Actor } from '#src/auth/actor.js';
+import {
+  COUNT_HIT_CTE,
+  publicBucket,
+  publicLimitError,
+  SECONDS_LEFT_IN_WINDOW,
+} from '#src/auth/rate-limits.js';
 import { canSeeDonor } from '#src/auth/donor-scope.js';
-import { DomainError } from '#src/common/errors/domain-error.js';
+import { DomainError, type RateLimitedError } from '#src/common/errors/domain-error.js';
+import { bindNamed, namedSql } from '#src/database/named-sql.js';
 import { renderReceiptPdf } from '#src/receipts/receipt-pdf.js';
 import {
   formatReceiptNumber,
@@ -31,6 +38,51 @@ interface ReceiptRow {
 }
 
 const RECEIPT_NUMBER = /^UNFSSC-\d{4}-\d{6,}$/;
+
+/**
+ * Takes the next number of the year: the counter row stays locked until commit, so numbers are
+ * gap-free (a rolled-back payment releases its number) and follow commit order.
+ */
+export const NEXT_RECEIPT_SEQ_CTE = `
+  counter AS (
+    INSERT INTO receipt_counters (year, last_seq) VALUES (:receiptYear, 1)
+    ON CONFLICT (year) DO UPDATE SET last_seq = receipt_counters.last_seq + 1 RETURNING last_seq
+  )`;
+
+/** Stores an issued receipt; its values come from `ReceiptsService.issue`. */
+export const RECEIPT_CTE = `
+  receipt AS (
+    INSERT INTO receipts (number, year, seq, payment_id, donor_id, verification_code, payload, signature, key_id, status)
+    VALUES (:receiptNumber, :receiptYear, :receiptSeq, :paymentId::uuid, :donorId::uuid, :verificationCode,
+            :receiptPayload::jsonb, :signature, :keyId, 'issued')
+  )`;
+
+/** Counts the request, then reads the receipt (none for a code that does not normalise). */
+export const PUBLIC_RECEIPT_SQL = namedSql<'bucket' | 'code'>(`
+  WITH ${COUNT_HIT_CTE}
+  SELECT hit.hits, ${SECONDS_LEFT_IN_WINDOW} AS retry_after,
+         r.number, r.donor_id, r.payload, r.signature, r.key_id, r.status, r.cancelled_at
+    FROM hit LEFT JOIN receipts r ON r.verification_code = :code`);
+
+export interface IssuedReceipt {
+  payload: ReceiptPayload;
+  values: {
+    receiptNumber: string;
+    receiptYear: number;
+    receiptSeq: number;
+    paymentId: string;
+    donorId: string;
+    verificationCode: string;
+    receiptPayload: string;
+    signature: string;
+    keyId: string;
+  };
+}
+
+/** Receipts are numbered per year of `receivedOn`. */
+export function receiptYear(receivedOn: string): number {
+  return Number(receivedOn.slice(0, 4));
+}
 
 @Injectable()
 export class ReceiptsService implements OnModuleInit {
@@ -60,16 +112,11 @@ export class ReceiptsService implements OnModuleInit {
   }
 
   /**
-   * Issues the receipt of a payment inside the payment's transaction. The per-year counter row is
-   * locked until commit, so numbers are gap-free: a rolled-back payment releases its number.
+   * The receipt of a payment numbered `seq` of its year (from NEXT_RECEIPT_SEQ_CTE), signed, and
+   * the values of RECEIPT_CTE that store it in the payment's transaction.
    */
-  async issue(manager: EntityManager, facts: ReceiptFacts): Promise<ReceiptPayload> {
-    const year = Number(facts.receivedOn.slice(0, 4));
-    const [{ last_seq: seq }] = (await manager.query(
-      `INSERT INTO receipt_counters (year, last_seq) VALUES ($1, 1)
-       ON CONFLICT (year) DO UPDATE SET last_seq = receipt_counters.last_seq + 1 RETURNING last_seq`,
-      [year],
-    )) as { last_seq: number }[];
+  issue(facts: ReceiptFacts, seq: number): IssuedReceipt {
+    const year = receiptYear(facts.receivedOn);
     const { paymentId, ...fields } = facts;
     const payload: ReceiptPayload = {
       ...fields,
@@ -77,22 +124,20 @@ export class ReceiptsService implements OnModuleInit {
       verificationCode: newVerificationCode(),
       issuedAt: new Date().toISOString(),
     };
-    await manager.query(
-      `INSERT INTO receipts (number, year, seq, payment_id, donor_id, verification_code, payload, signature, key_id, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'issued')`,
-      [
-        payload.number,
-        year,
-        seq,
+    return {
+      payload,
+      values: {
+        receiptNumber: payload.number,
+        receiptYear: year,
+        receiptSeq: seq,
         paymentId,
-        payload.donorId,
-        payload.verificationCode,
-        JSON.stringify(payload),
-        signReceipt(payload, this.key.privateKey),
-        this.key.keyId,
-      ],
-    );
-    return payload;
+        donorId: payload.donorId,
+        verificationCode: payload.verificationCode,
+        receiptPayload: JSON.stringify(payload),
+        signature: signReceipt(payload, this.key.privateKey),
+        keyId: this.key.keyId,
+      },
+    };
   }
 
   /** Marks the receipt of a reversed payment cancelled; its signed content stays as issued. */
@@ -117,6 +162,30 @@ export class ReceiptsService implements OnModuleInit {
       normalized === null ? null : await this.findOne('verification_code = $1', normalized);
     if (!row) throw DomainError.notFound('Receipt with verification code', code.slice(0, 64));
     return toView(row);
+  }
+
+  /**
+   * Public verification as the fast path serves it (public-receipt.fast-path.ts): the request is
+   * counted against `address`'s limit in the statement that reads the receipt. Answers the
+   * receipt, null when no receipt has the code, or the error of an address over its limit.
+   */
+  async verifyPublic(
+    code: string,
+    address: string,
+  ): Promise<SignedReceiptView | RateLimitedError | null> {
+    const normalized = normalizeVerificationCode(code);
+    const limit = this.config.publicRequestsPerMinute;
+    if (limit === 0) {
+      return normalized === null
+        ? null
+        : toViewOrNull(await this.findOne('verification_code = $1', normalized));
+    }
+    const [row] = (await this.dataSource.query(
+      PUBLIC_RECEIPT_SQL.text,
+      bindNamed(PUBLIC_RECEIPT_SQL, { bucket: publicBucket(address), code: normalized }),
+    )) as (ReceiptRow & { hits: number; retry_after: number })[];
+    if (row.hits > limit) return publicLimitError(row.retry_after);
+    return row.number === null ? null : toView(row);
   }
 
   async signingKeys(): Promise<{
@@ -159,4 +228,8 @@ function toView(row: ReceiptRow): SignedReceiptView {
     status: row.status,
     cancelledAt: row.cancelled_at?.toISOString() ?? null,
   };
+}
+
+function toViewOrNull(row: ReceiptRow | null): SignedReceiptView | null {
+  return row === null ? null : toView(row);
 }

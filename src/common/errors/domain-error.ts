@@ -29,3 +29,14 @@ export class DomainError extends Error {
     return new DomainError(ErrorCode.VALIDATION_FAILED, detail, errors);
   }
 }
+
+/** 429: a rate limit refused the request; the client may retry after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(ErrorCode.TOO_MANY_REQUESTS, message);
+    this.name = 'RateLimitedError';
+  }
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -13,8 +14,13 @@ export function requestIdMiddleware(
   res: Response,
   next: NextFunction,
 ): void {
-  const header = req.headers['x-request-id'];
-  req.id = typeof header === 'string' && CLIENT_ID_PATTERN.test(header) ? header : randomUUID();
+  req.id = requestIdOf(req);
   res.setHeader('X-Request-Id', req.id);
   next();
+}
+
+/** The client's well-formed `X-Request-Id`, or a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' && CLIENT_ID_PATTERN.test(header) ? header : randomUUID();
 }

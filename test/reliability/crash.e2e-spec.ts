@@ -4,14 +4,23 @@
 // and retrying every unanswered request with its Idempotency-Key must yield exactly one payment
 // per key. It runs against the embedded database (a PGlite data directory) and, when
 // TEST_DATABASE_URL is set, against a scratch database on that PostgreSQL server.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { copyPgliteTemplate, ensurePgliteTemplate } from '../global-setup.js';
+import {
+  type Api,
+  apiClient,
+  type Build,
+  type Json,
+  snapshotBuild,
+  startApi as startApiOf,
+  stopApi,
+  sleep,
+} from '../support/child-api.js';
+import { checkPaymentLedger, setUpPaymentLoad } from '../support/payment-load.js';
 
 /** Concurrent request loops posting payments while the process is killed. */
 const LOOPS = 16;
@@ -22,17 +31,6 @@ const ROUNDS = 3;
 /** Every payment is received in this year, so its receipts are numbered 1..N. */
 const YEAR = 2025;
 const RECEIVED_ON = `${YEAR}-03-10`;
-
-// The bodies are read loosely; each assertion names the fields it relies on.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-interface Api {
-  process: ChildProcess;
-  base: string;
-  output: string[];
-  exited: Promise<void>;
-}
 
 interface Engine {
   name: string;
@@ -69,82 +67,13 @@ interface Counts {
   slowestRestartMs: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/**
- * The API is restarted several times over a minute; a `nest build` running meanwhile (it
- * empties dist/ first) must not pull the binary away between a kill and its restart. So each
- * run starts a private copy of the build: package.json (for the `#src/*` imports) and dist/,
- * with node_modules linked.
- */
-function snapshotBuild(): { main: string; remove(): void } {
-  const root = process.cwd();
-  if (!existsSync(join(root, 'dist/src/main.js')))
-    throw new Error('dist/src/main.js is missing: run `nest build` first');
-  const copy = mkdtempSync(join(tmpdir(), 'unfssc-crash-build-'));
-  cpSync(join(root, 'package.json'), join(copy, 'package.json'));
-  cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
-  symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  return {
-    main: join(copy, 'dist/src/main.js'),
-    remove: () => rmSync(copy, { recursive: true, force: true }),
-  };
-}
-
-let build: { main: string; remove(): void };
+let build: Build;
 beforeAll(() => {
   build = snapshotBuild();
 });
 afterAll(() => build?.remove());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startApi(env: Record<string, string>): Promise<Api> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [build.main], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) return { process: child, base, output, exited };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  await exited;
-  throw new Error(`API did not become ready (exit ${child.exitCode}):\n${output.join('')}`);
-}
-
-async function stopApi(api: Api | null, signal: NodeJS.Signals): Promise<void> {
-  if (!api || api.process.exitCode !== null || api.process.signalCode !== null) return;
-  api.process.kill(signal);
-  await Promise.race([api.exited, sleep(10_000)]);
-  if (api.process.exitCode === null && api.process.signalCode === null) {
-    api.process.kill('SIGKILL');
-    await api.exited;
-  }
-}
+const startApi = (env: Record<string, string>): Promise<Api> => startApiOf(build.main, env);
 
 async function scratchPostgres(serverUrl: string): Promise<Engine> {
   const name = `ledger_crash_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -191,75 +120,9 @@ async function crashScenario(engine: Engine): Promise<Counts> {
     const adminKey = /Admin API key: (\S+)/.exec(api.output.join(''))?.[1];
     expect(adminKey).toBeDefined();
 
-    const call = async (
-      method: string,
-      path: string,
-      key: string,
-      body?: unknown,
-      headers: Record<string, string> = {},
-    ): Promise<{ status: number; body: Json; replayed: boolean }> => {
-      const response = await fetch(`${api!.base}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${key}`,
-          'Content-Type': 'application/json',
-          ...headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return {
-        status: response.status,
-        body: text ? (JSON.parse(text) as Json) : {},
-        replayed: response.headers.get('idempotent-replayed') === 'true',
-      };
-    };
-    const createKey = async (role: string) => {
-      const created = await call('POST', '/v1/api-keys', adminKey!, { name: role, role });
-      expect(created.status).toBe(201);
-      return created.body.key as string;
-    };
-    const finance = await createKey('finance');
-    const auditor = await createKey('auditor');
-
-    const donor = await call('POST', '/v1/donors', finance, { name: 'Crash donor', type: 'ngo' });
-    expect(donor.status).toBe(201);
-    const pledge = await call(
-      'POST',
-      '/v1/pledges',
-      finance,
-      {
-        donorId: donor.body.id,
-        currency: 'USD',
-        amount: '100000000.00',
-        earmark: 'unearmarked',
-        status: 'confirmed',
-        pledgedOn: `${YEAR}-01-02`,
-        confirmedOn: `${YEAR}-01-03`,
-      },
-      { 'Idempotency-Key': randomUUID() },
-    );
-    expect(pledge.status).toBe(201);
-
-    /** Half the payments settle part of the pledge, half are unpledged contributions. */
-    const paymentBody = (key: string, n: number): Json =>
-      n % 2 === 0
-        ? {
-            donorId: donor.body.id,
-            pledgeId: pledge.body.id,
-            currency: 'USD',
-            amount: '10.00',
-            receivedOn: RECEIVED_ON,
-            bankReference: key,
-          }
-        : {
-            donorId: donor.body.id,
-            currency: 'USD',
-            amount: '25.50',
-            receivedOn: RECEIVED_ON,
-            earmark: 'unearmarked',
-            bankReference: key,
-          };
+    const call = apiClient(() => api!.base);
+    const load = await setUpPaymentLoad(call, adminKey!, RECEIVED_ON);
+    const { finance, paymentBody } = load;
 
     const post = async (key: string, body: Json): Promise<Outcome> => {
       try {
@@ -366,7 +229,7 @@ async function crashScenario(engine: Engine): Promise<Counts> {
       }
 
       // (b)–(d) before any retry: the database as the crash left it.
-      const before = await checkInvariants(engine, call, finance, auditor, donor.body.id);
+      const before = await checkPaymentLedger(call, load, YEAR, engine.sql);
 
       // (e) retry every unanswered request with its key and body: exactly one payment each.
       let replayed = 0;
@@ -393,7 +256,7 @@ async function crashScenario(engine: Engine): Promise<Counts> {
       );
       expect(roundPaymentsBefore.length).toBe(roundAcks.length + replayed);
 
-      const after = await checkInvariants(engine, call, finance, auditor, donor.body.id);
+      const after = await checkPaymentLedger(call, load, YEAR, engine.sql);
       // Every key sent so far is exactly one payment; every acknowledged id is that payment.
       expect([...after.byReference.keys()].sort()).toEqual([...allKeys].sort());
       for (const [reference, ids] of after.byReference) {
@@ -421,125 +284,6 @@ async function crashScenario(engine: Engine): Promise<Counts> {
   } finally {
     await stopApi(api, 'SIGTERM');
   }
-}
-
-interface Snapshot {
-  payments: number;
-  /** bankReference (= the idempotency key) → payment ids. */
-  byReference: Map<string, string[]>;
-}
-
-/** (b) no partial entry, (c) the chain verifies, (d) receipts gap-free for the year. */
-async function checkInvariants(
-  engine: Engine,
-  call: (method: string, path: string, key: string) => Promise<{ status: number; body: Json }>,
-  finance: string,
-  auditor: string,
-  donorId: string,
-): Promise<Snapshot> {
-  // Every payment, paged through the API (both engines).
-  const payments: Json[] = [];
-  for (let cursor: string | null = ''; cursor !== null;) {
-    const page = await call(
-      'GET',
-      `/v1/payments?donorId=${donorId}&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
-      finance,
-    );
-    expect(page.status).toBe(200);
-    payments.push(...(page.body.items as Json[]));
-    cursor = page.body.nextCursor as string | null;
-  }
-  // Every journal entry, paged through the API.
-  const entries: Json[] = [];
-  for (let afterSeq: number | null = 0; afterSeq !== null;) {
-    const page = await call('GET', `/v1/ledger/entries?afterSeq=${afterSeq}&limit=500`, auditor);
-    expect(page.status).toBe(200);
-    entries.push(...(page.body.entries as Json[]));
-    afterSeq = page.body.nextAfterSeq as number | null;
-  }
-
-  // (b) no partial entry: each payment entry has balanced lines, each payment exactly one entry.
-  const paymentEntries = entries.filter((e) => e.kind === 'payment_received');
-  const broken = paymentEntries.filter((e) => {
-    const sum = (side: string) =>
-      (e.lines as Json[])
-        .filter((l) => l.side === side)
-        .reduce((total, l) => total + Math.round(Number(l.amountUsd) * 100), 0);
-    return e.lines.length === 0 || sum('debit') !== sum('credit');
-  });
-  expect(broken.map((e) => e.seq)).toEqual([]);
-  expect(paymentEntries.map((e) => e.sourceId).sort()).toEqual(payments.map((p) => p.id).sort());
-  const bySeq = new Map(entries.map((e) => [e.seq as number, e]));
-  for (const p of payments)
-    expect(bySeq.get(p.journalEntrySeq)).toMatchObject({
-      kind: 'payment_received',
-      sourceId: p.id,
-    });
-
-  // (c) the chain verifies and covers every entry, numbered 1..N.
-  const verify = await call('GET', '/v1/ledger/verify', auditor);
-  expect(verify.status).toBe(200);
-  expect(verify.body).toMatchObject({
-    valid: true,
-    firstBrokenSeq: null,
-    entries: entries.length,
-    headSeq: entries.length,
-  });
-  expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
-
-  // (d) receipt numbers for the year are exactly 1..N, one per payment, none beyond.
-  const numbers = payments.map((p) => Number(/^UNFSSC-(\d{4})-(\d{6})$/.exec(p.receiptNumber)![2]));
-  expect(payments.every((p) => String(p.receiptNumber).startsWith(`UNFSSC-${YEAR}-`))).toBe(true);
-  expect(numbers.sort((x, y) => x - y)).toEqual(payments.map((_, i) => i + 1));
-  const next = `UNFSSC-${YEAR}-${String(payments.length + 1).padStart(6, '0')}`;
-  expect((await call('GET', `/v1/receipts/${next}`, finance)).status).toBe(404);
-
-  if (engine.sql) {
-    // The same, straight from the tables, plus what the API does not show.
-    const { rows: orphans } = await engine.sql.query(
-      `SELECT 'entry without lines' AS problem, e.seq::text AS ref FROM journal_entries e
-         WHERE e.kind = 'payment_received' AND NOT EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_seq = e.seq)
-       UNION ALL SELECT 'lines without entry', l.entry_seq::text FROM journal_lines l
-         WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.seq = l.entry_seq)
-       UNION ALL SELECT 'payment without receipt', p.id::text FROM payments p
-         WHERE NOT EXISTS (SELECT 1 FROM receipts r WHERE r.payment_id = p.id)
-       UNION ALL SELECT 'receipt without payment', r.number FROM receipts r
-         WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = r.payment_id)
-       UNION ALL SELECT 'payment entry without payment', e.seq::text FROM journal_entries e
-         WHERE e.kind = 'payment_received' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = e.source_id)
-       UNION ALL SELECT 'payment without audit event', p.id::text FROM payments p
-         WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.action = 'payment.created' AND a.resource_id = p.id::text)
-       UNION ALL SELECT 'idempotency key without answer', k.key FROM idempotency_keys k
-         WHERE k.status_code IS NULL`,
-    );
-    expect(orphans).toEqual([]);
-    const { rows: counter } = await engine.sql.query(
-      `SELECT (SELECT last_seq FROM receipt_counters WHERE year = $1) AS last_seq,
-              (SELECT count(*)::int FROM receipts WHERE year = $1) AS n,
-              (SELECT max(seq) FROM receipts WHERE year = $1) AS hi,
-              (SELECT seq::int FROM ledger_head) AS head`,
-      [YEAR],
-    );
-    expect(counter[0]).toEqual({
-      last_seq: payments.length,
-      n: payments.length,
-      hi: payments.length,
-      head: entries.length,
-    });
-    const { rows: pledge } = await engine.sql.query(
-      `SELECT p.paid_amount::numeric = coalesce((SELECT sum(amount) FROM payments x WHERE x.pledge_id = p.id), 0) AS consistent
-         FROM pledges p`,
-    );
-    expect(pledge).toEqual([{ consistent: true }]);
-  }
-
-  const byReference = new Map<string, string[]>();
-  for (const p of payments) {
-    const ids = byReference.get(p.bankReference as string) ?? [];
-    ids.push(p.id as string);
-    byReference.set(p.bankReference as string, ids);
-  }
-  return { payments: payments.length, byReference };
 }
 
 function report(engine: string, counts: Counts): void {

@@ -1,7 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { QueryFailedError } from 'typeorm';
-import { DomainError } from '#src/common/errors/domain-error.js';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
+import { DomainError, RateLimitedError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE, Problem } from '#src/common/errors/problem.js';
 
@@ -10,6 +14,7 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57P01',
   '57P02',
   '57P03',
+  '57P05',
   '53300',
   '08000',
   '08001',
@@ -55,6 +60,8 @@ export class ProblemFilter implements ExceptionFilter {
       );
     }
     if (response.headersSent) return;
+    if (exception instanceof RateLimitedError)
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
@@ -125,7 +132,20 @@ function notFoundDetail(message: string): string {
   return message.startsWith('Cannot ') ? `No route: ${message.slice('Cannot '.length)}` : message;
 }
 
-function isDatabaseUnavailable(exception: unknown): boolean {
+/**
+ * Every failure that means "the database cannot be reached right now" (docs/decisions/
+ * 0016-database-outages.md lists what each one is): a SQLSTATE or socket code, a message pg
+ * writes without a code, or TypeORM refusing a transaction whose connection it has released.
+ */
+export function isDatabaseUnavailable(exception: unknown): boolean {
+  // TypeORM releases a transaction's connection itself when that connection fails between two
+  // statements, and the next statement finds it released. No code of the API keeps a query
+  // runner after its transaction ends, so the connection's loss is the only way here.
+  if (
+    exception instanceof QueryRunnerAlreadyReleasedError ||
+    exception instanceof QueryRunnerProviderAlreadyReleasedError
+  )
+    return true;
   const candidate = exception as {
     code?: unknown;
     driverError?: { code?: unknown };
@@ -138,7 +158,7 @@ function isDatabaseUnavailable(exception: unknown): boolean {
   )
     return true;
   const message = typeof candidate?.message === 'string' ? candidate.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Client was closed and is not queryable|Query read timeout/i.test(
     message,
   );
 }

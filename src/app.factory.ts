@@ -16,6 +16,7 @@ import type { AppConfig } from '#src/config/config.js';
 import type { DatabaseTarget } from '#src/database/database-options.js';
 import { EmbeddedPostgres } from '#src/database/embedded-postgres.js';
 import { runMigrations } from '#src/database/migrate.js';
+import { installPublicReceiptFastPath } from '#src/receipts/public-receipt.fast-path.js';
 
 export interface RunningApp {
   app: INestApplication;
@@ -36,7 +37,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     : await EmbeddedPostgres.start(config.dataDir, 'API server');
   const target: DatabaseTarget = embedded
     ? { url: embedded.url, embedded: true }
-    : { url: config.databaseUrl!, embedded: false };
+    : { url: config.databaseUrl!, embedded: false, replicaUrls: config.databaseReplicaUrls };
   try {
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.register(config, target),
@@ -46,7 +47,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       },
     );
     app.useLogger(app.get(Logger));
-    configureHttp(app);
+    configureHttp(app, config);
     await runMigrations(app.get(DataSource), target.embedded);
     const bootstrapKey = await app.get(ApiKeysService).createBootstrapKey(SYSTEM_ACTOR);
     return {
@@ -64,11 +65,14 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
 }
 
-function configureHttp(app: NestExpressApplication): void {
+function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
+  const securityHeaders = helmet();
+  installPublicReceiptFastPath(app, securityHeaders);
   app.use(requestIdMiddleware);
-  app.use(helmet());
+  app.use(securityHeaders);
   app.useGlobalPipes(createValidationPipe());
 
   const document = buildOpenApiDocument(app);

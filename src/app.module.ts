@@ -10,6 +10,9 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { ApprovalsController } from '#src/approvals/approvals.controller.js';
+import { ApprovalsService } from '#src/approvals/approvals.service.js';
+import { RateLimits } from '#src/auth/rate-limits.js';
 import { AuditEventsController } from '#src/audit/audit-events.controller.js';
 import { AuditEventsQuery } from '#src/audit/audit-events.query.js';
 import { AuditService } from '#src/audit/audit.service.js';
@@ -20,6 +23,7 @@ import { ProblemFilter } from '#src/common/errors/problem.filter.js';
 import { loggerParams } from '#src/common/logging.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import { buildDataSourceOptions, type DatabaseTarget } from '#src/database/database-options.js';
+import { ReadReplicas } from '#src/database/read-replicas.js';
 import { HealthController } from '#src/health/health.controller.js';
 import { HeaderChecksInterceptor } from '#src/common/http/idempotency.decorator.js';
 import { IdempotencyService } from '#src/common/http/idempotency.service.js';
@@ -27,6 +31,7 @@ import { DonorsController } from '#src/donors/donors.controller.js';
 import { DonorsService } from '#src/donors/donors.service.js';
 import { JournalService } from '#src/ledger/journal.service.js';
 import { LedgerController } from '#src/ledger/ledger.controller.js';
+import { LedgerQuery } from '#src/ledger/ledger.query.js';
 import { PaymentsController } from '#src/payments/payments.controller.js';
 import { PaymentsService } from '#src/payments/payments.service.js';
 import { PledgesController } from '#src/pledges/pledges.controller.js';
@@ -79,6 +84,7 @@ export class AppModule implements NestModule {
         DonorsController,
         PledgesController,
         PaymentsController,
+        ApprovalsController,
         ReceiptsController,
         LedgerController,
         CountriesController,
@@ -93,14 +99,18 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: HeaderChecksInterceptor },
         AuditService,
+        ReadReplicas,
         AuditEventsQuery,
         ApiKeysService,
+        RateLimits,
         IdempotencyService,
         JournalService,
+        LedgerQuery,
         RatesService,
         DonorsService,
         PledgesService,
         PaymentsService,
+        ApprovalsService,
         ReceiptsService,
         CountriesService,
         ConferencesService,

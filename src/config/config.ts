@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import proxyAddr from 'proxy-addr';
 
 /**
  * The one typed view of the environment. Only this folder reads `process.env`: every other
@@ -8,6 +9,11 @@ export interface AppConfig {
   readonly port: number;
   /** A PostgreSQL URL, or null for the embedded PGlite database under `dataDir`. */
   readonly databaseUrl: string | null;
+  /**
+   * Streaming replicas of `databaseUrl` that serve reports and other auditor reads (none by
+   * default); docs/decisions/0017-read-replicas.md says which reads and why.
+   */
+  readonly databaseReplicaUrls: readonly string[];
   readonly dataDir: string;
   /** Decimal strings: rates are parsed into Decimal where they are used, never into a number. */
   readonly pscRate: string;
@@ -22,10 +28,34 @@ export interface AppConfig {
   /** Connections each API process keeps to a real PostgreSQL server. */
   readonly databasePoolSize: number;
   /**
+   * How long a request may wait for a database connection, to open one or for a busy pool to
+   * free one, before it answers 503 (docs/decisions/0016-database-outages.md).
+   */
+  readonly databaseConnectTimeoutMs: number;
+  /**
    * The grouping whose members (at a date) are developing countries for travel support, besides
    * China and every LDC: `g77` by default; another grouping's rows can be loaded and named here.
    */
   readonly developingGrouping: string;
+  /**
+   * Four-eyes control (`FOUR_EYES=on`): a payment reversal or a pledge write-off asked for by one
+   * finance key is only requested, and takes effect when a different finance key approves it.
+   * Off by default, which keeps the contract of SPEC 6 and 7 (the change answers 200 at once).
+   */
+  readonly fourEyes: boolean;
+  /**
+   * Requests per minute and client address to `/v1/public/*`, and failed authentications per
+   * minute and address before every keyed request from it is refused; 0 turns a limit off.
+   * Counted in PostgreSQL, so the limits hold across every API process.
+   */
+  readonly publicRequestsPerMinute: number;
+  readonly failedAuthPerMinute: number;
+  /**
+   * Express's `trust proxy`: which hops may name the client in X-Forwarded-For (false: none,
+   * the socket's address is the client's). Behind a reverse proxy, set it, or every client
+   * shares the proxy's rate limits.
+   */
+  readonly trustProxy: boolean | number | string;
   readonly nodeEnv: string;
 }
 
@@ -76,9 +106,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  const databaseReplicaUrls = replicaUrls(text('DATABASE_REPLICA_URLS'), databaseUrl, problems);
   const logLevel = (text('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const fourEyes = text('FOUR_EYES') ?? 'off';
+  if (fourEyes !== 'on' && fourEyes !== 'off') {
+    problems.push(`FOUR_EYES must be on or off (got "${fourEyes}")`);
   }
   const receiptSigningKey = text('RECEIPT_SIGNING_KEY')?.replace(/\\n/g, '\n') ?? null;
   if (receiptSigningKey !== null && !receiptSigningKey.includes('PRIVATE KEY')) {
@@ -88,6 +123,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const config: AppConfig = {
     port: integer('PORT', 3000, 0, 65535),
     databaseUrl,
+    databaseReplicaUrls,
     dataDir: resolve(text('DATA_DIR') ?? './data'),
     pscRate: rate('PSC_RATE', '0.08'),
     operatingReserveRate: rate('OPERATING_RESERVE_RATE', '0'),
@@ -96,9 +132,59 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     statementTimeoutMs: integer('STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 200),
+    databaseConnectTimeoutMs: integer('DATABASE_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
     developingGrouping: text('DEVELOPING_GROUPING') ?? 'g77',
+    fourEyes: fourEyes === 'on',
+    publicRequestsPerMinute: integer('RATE_LIMIT_PUBLIC_PER_MINUTE', 600, 0, 1_000_000_000),
+    failedAuthPerMinute: integer('RATE_LIMIT_FAILED_AUTH_PER_MINUTE', 100, 0, 1_000_000_000),
+    trustProxy: trustProxy(text('TRUST_PROXY'), problems),
     nodeEnv: text('NODE_ENV') ?? 'development',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of streaming replicas of DATABASE_URL.
+ * The embedded database has no replicas, so the list needs DATABASE_URL. A problem names the
+ * item by position, never by value: a URL may carry a password.
+ */
+function replicaUrls(raw: string | null, databaseUrl: string | null, problems: string[]): string[] {
+  if (raw === null) return [];
+  if (databaseUrl === null) {
+    problems.push(
+      'DATABASE_REPLICA_URLS needs DATABASE_URL: the embedded database (no DATABASE_URL) has no replicas',
+    );
+    return [];
+  }
+  const urls = raw.split(',').map((url) => url.trim());
+  urls.forEach((url, index) => {
+    if (!/^postgres(ql)?:\/\/\S+$/.test(url)) {
+      problems.push(
+        `DATABASE_REPLICA_URLS item ${index + 1} must be a postgres:// or postgresql:// URL`,
+      );
+    }
+  });
+  return urls;
+}
+
+/**
+ * TRUST_PROXY: `true`/`false`, a hop count, or addresses, subnets and proxy-addr's names
+ * (`loopback`, `linklocal`, `uniquelocal`), comma-separated, as Express takes them. The list is
+ * compiled here as Express will compile it: a word Express cannot read (`TRUE`, `yes`, a typo in
+ * an address) would otherwise pass validation and stop the API at start with a bare TypeError.
+ */
+function trustProxy(raw: string | null, problems: string[]): boolean | number | string {
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  try {
+    proxyAddr.compile(raw.split(',').map((item) => item.trim()));
+    return raw;
+  } catch {
+    problems.push(
+      `TRUST_PROXY must be true, false, a hop count, or comma-separated addresses, subnets, loopback, linklocal or uniquelocal (got "${raw}")`,
+    );
+    return false;
+  }
 }

@@ -7,12 +7,12 @@ import {
   JournalPage,
   LedgerEntriesQuery,
 } from '#src/ledger/ledger.dto.js';
-import { JournalService } from '#src/ledger/journal.service.js';
+import { LedgerQuery } from '#src/ledger/ledger.query.js';
 
 @ApiTags('ledger')
 @Controller('v1/ledger')
 export class LedgerController {
-  constructor(private readonly journal: JournalService) {}
+  constructor(private readonly ledger: LedgerQuery) {}
 
   @Get('entries')
   @Roles('auditor', 'finance')
@@ -21,14 +21,8 @@ export class LedgerController {
   })
   @ApiOkResponse({ type: JournalPage })
   @ApiProblems({ badRequest: 'Invalid afterSeq or limit.' })
-  async entries(@Query() query: LedgerEntriesQuery): Promise<JournalPage> {
-    const limit = query.limit ?? 100;
-    const entries = await this.journal.entriesAfter(query.afterSeq ?? 0, limit + 1);
-    const page = entries.slice(0, limit);
-    return {
-      entries: page,
-      nextAfterSeq: entries.length > limit ? page[page.length - 1].seq : null,
-    };
+  entries(@Query() query: LedgerEntriesQuery): Promise<JournalPage> {
+    return this.ledger.page(query.afterSeq ?? 0, query.limit ?? 100);
   }
 
   @Get('verify')
@@ -36,6 +30,6 @@ export class LedgerController {
   @ApiOperation({ summary: "Recompute the whole hash chain and every entry's balance" })
   @ApiOkResponse({ type: ChainVerificationResponse })
   verify(): Promise<ChainVerificationResponse> {
-    return this.journal.verify();
+    return this.ledger.verify();
   }
 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Actor } from '#src/auth/actor.js';
 import { canonicalJson, sha256Hex } from '#src/common/canonical-json.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { Dec, type Decimal, formatAmount, formatUsd, roundRatio } from '#src/common/money/money.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
+import { ReadReplicas } from '#src/database/read-replicas.js';
 import { contributionRows } from '#src/reports/contributions.query.js';
 import { fundStatusFigures } from '#src/reports/fund-status.query.js';
 import type {
@@ -43,14 +44,17 @@ const FUND_COLUMNS = [
 /**
  * Read-only reports (SPEC 11). Each reads one consistent snapshot (a REPEATABLE READ read-only
  * transaction), pins its point (`asOf`, `asOfSeq`) and hashes its content, so that the same
- * point gives the same bytes and the same `contentHash` whenever it is asked for again.
+ * point gives the same bytes and the same `contentHash` whenever it is asked for again. With
+ * read replicas the snapshot is a replica's: a report states the `asOfSeq` it counted, and one
+ * pinned past the replica's head is refused there and so answered by the primary
+ * (docs/decisions/0017-read-replicas.md).
  */
 @Injectable()
 export class ReportsService {
   private readonly reserveRate: Decimal;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly replicas: ReadReplicas,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.reserveRate = new Dec(config.operatingReserveRate);
@@ -196,7 +200,7 @@ export class ReportsService {
     query: { asOf?: string; asOfSeq?: number },
     build: (manager: EntityManager, point: ReportPoint) => Promise<{ rows: Rows; totals: Totals }>,
   ): Promise<{ asOf: string; asOfSeq: number; contentHash: string; rows: Rows; totals: Totals }> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+    return this.replicas.snapshot(async (manager) => {
       const point = await resolveReportPoint(manager, query.asOf, query.asOfSeq);
       const { rows, totals } = await build(manager, point);
       return {

@@ -33,6 +33,10 @@ export enum ErrorCode {
   UNKNOWN_COUNTRY = 'UNKNOWN_COUNTRY',
   /** The amount is worth less than one US cent at the rate of the day: it cannot be booked. */
   AMOUNT_TOO_SMALL = 'AMOUNT_TOO_SMALL',
+  /** Four-eyes control: the approval request has already been approved or rejected. */
+  ALREADY_DECIDED = 'ALREADY_DECIDED',
+  /** Four-eyes control: the payment or pledge already has a request awaiting a decision. */
+  APPROVAL_PENDING = 'APPROVAL_PENDING',
 }
 
 /**
@@ -61,6 +65,8 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.INVALID_PLEDGE_STATE:
     case ErrorCode.CONFERENCE_LOCKED:
     case ErrorCode.IDEMPOTENCY_KEY_REUSED:
+    case ErrorCode.ALREADY_DECIDED:
+    case ErrorCode.APPROVAL_PENDING:
       return 409;
     case ErrorCode.PAYLOAD_TOO_LARGE:
       return 413;

@@ -21,6 +21,8 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   donors: 'Member States and other contributors.',
   pledges: 'Pledges and their lifecycle.',
   payments: 'Payments against pledges or unpledged, and their reversals.',
+  approvals:
+    'Four-eyes control (FOUR_EYES=on): reversals and write-offs requested by one finance key, decided by another.',
   receipts: 'Signed receipts, their public verification and the signing keys.',
   ledger: 'The hash-chained journal and its verification.',
   'reference-data': 'Countries and their groupings at a date.',

@@ -109,10 +109,11 @@ function operationId(controllerKey: string, methodKey: string): string {
  * - `security: []` on public routes (@nestjs/swagger drops an empty security list, so
  *   `@Public()` leaves a marker that is replaced here);
  * - 413 and 415 on routes with a body, answered by the body middleware before any controller;
- * - 503 on routes that need a key, because the guard reads the key from the database.
+ * - 503 on routes that need a key, because the guard reads the key from the database;
+ * - 429 on routes that need a key and on the public data routes (decision 0018).
  */
 function completeOperations(document: OpenAPIObject): void {
-  for (const item of Object.values(document.paths)) {
+  for (const [path, item] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = (item as Record<string, unknown>)[method] as
         (Record<string, unknown> & { responses: Record<string, ResponseObject> }) | undefined;
@@ -128,6 +129,19 @@ function completeOperations(document: OpenAPIObject): void {
         add('415', 'UNSUPPORTED_MEDIA_TYPE: the body is not JSON (or CSV where accepted).');
       }
       if (!isPublic) add('503', 'SERVICE_UNAVAILABLE: the database cannot be reached.');
+      if (!isPublic) {
+        add(
+          '429',
+          'TOO_MANY_REQUESTS: this address has used up its failed authentications of the minute; ' +
+            'a key that fails is refused until the time in `Retry-After` (a valid key is served).',
+        );
+      } else if (path.startsWith('/v1/public/')) {
+        add(
+          '429',
+          'TOO_MANY_REQUESTS: this address has used up its requests of the minute to the public ' +
+            'endpoints; retry after the time in `Retry-After`.',
+        );
+      }
     }
   }
 }

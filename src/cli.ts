@@ -35,8 +35,9 @@ Commands:
       whole (each bad line named). Then each line is its own transaction through the same rules
       as the API; a line without an idempotencyKey gets one derived from its content, so running
       the same file again replays what was imported and imports only the rest. --out writes each
-      line's outcome, id and receipt number. --concurrency: lines in flight on PostgreSQL
-      (default ${DEFAULT_IMPORT_CONCURRENCY}). A progress bar is drawn on a terminal's stderr.
+      line's outcome, id and receipt number. Payments are written in batches, in file order;
+      --concurrency: pledges in flight on PostgreSQL (default ${DEFAULT_IMPORT_CONCURRENCY}).
+      A progress bar is drawn on a terminal's stderr.
       The last line is: imported N, replayed M, failed K in T s (R lines/s).
       Exit code 0: all imported or replayed; 1: some lines failed (listed by line number and
       problem code); 2: usage error or invalid file (nothing written).

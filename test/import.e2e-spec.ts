@@ -320,6 +320,111 @@ describe('import pledges', () => {
       expect(receivable[0].usd).toBe('0.00');
     });
   });
+
+  it('writes in batches exactly what the API posts line by line, refusals included', async () => {
+    const marker = `SAME-${randomUUID().slice(0, 8)}`;
+    const amounts = ['300.00', '300.00', '400.00', '50.00'];
+    const { batchPledge, apiPledge, batchIds, apiAnswers } = await withApp(async (t) => {
+      const f = await Factories.create(t);
+      const terms = {
+        donorId: donors[5],
+        currency: 'EUR',
+        amount: '1000.00',
+        pledgedOn: '2024-02-01',
+        confirmedOn: '2024-02-10',
+      };
+      const twins = [await f.pledge(terms), await f.pledge(terms)];
+      // The API, one request at a time, against the second twin.
+      const answers = [];
+      for (const amount of amounts) {
+        const response = await f.payment({
+          donorId: donors[5],
+          pledgeId: twins[1].id,
+          currency: 'EUR',
+          amount,
+          receivedOn: '2024-03-01',
+        });
+        answers.push({ status: response.status, body: response.body });
+      }
+      return {
+        batchPledge: twins[0].id,
+        apiPledge: twins[1].id,
+        batchIds: [] as string[],
+        apiAnswers: answers,
+      };
+    });
+    // The import, one batch, against the first twin: the same lines, interleaved with others.
+    const file = writeCsv(
+      PAYMENTS_HEADER,
+      amounts.flatMap((amount, i) => [
+        payment({
+          donorId: donors[5],
+          pledgeId: batchPledge,
+          currency: 'EUR',
+          amount,
+          receivedOn: '2024-03-01',
+          earmark: '',
+          bankReference: `${marker}-${i}`,
+        }),
+        payment({ amount: '7.00', bankReference: `${marker}-unpledged-${i}` }),
+      ]),
+    );
+    const out = join(database.dir, `${marker}.out.csv`);
+
+    const imported = await cli(['import', 'payments', file, '--out', out]);
+
+    expect(imported.summary.slice(0, 3)).toEqual([7, 0, 1]);
+    expect(apiAnswers.map((answer) => answer.status)).toEqual([201, 201, 201, 409]);
+    expect(imported.lines[0]).toBe(
+      `line 8: ${apiAnswers[3].body.code}: ${apiAnswers[3].body.detail}`,
+    );
+    const outcomes = readOutcomes(out).filter((_, i) => i % 2 === 0);
+    batchIds.push(...outcomes.slice(0, 3).map((row) => row.id));
+    await withApp(async (t) => {
+      const f = await Factories.create(t);
+      const read = async (id: string) =>
+        (await t.http().get(`/v1/payments/${id}`).set(f.auth())).body;
+      const figures = (payment: Record<string, unknown>) => {
+        const {
+          id: _id,
+          pledgeId: _p,
+          bankReference: _b,
+          receiptNumber: _r,
+          journalEntrySeq: _s,
+          ...rest
+        } = payment;
+        return rest;
+      };
+      const batch = await Promise.all(batchIds.map(read));
+      expect(batch.map(figures)).toEqual(apiAnswers.slice(0, 3).map((a) => figures(a.body)));
+      const pledges = await Promise.all(
+        [batchPledge, apiPledge].map(
+          async (id) => (await t.http().get(`/v1/pledges/${id}`).set(f.auth())).body,
+        ),
+      );
+      const state = ({ id: _id, reference: _r, ...rest }: Record<string, unknown>) => rest;
+      expect(state(pledges[0])).toEqual(state(pledges[1]));
+      expect(pledges[0]).toMatchObject({ status: 'paid', outstandingAmount: '0.00' });
+      const lines = await t.sql<{ pledge: string; account: string; side: string; usd: string }>(
+        `SELECT CASE WHEN p.pledge_id = $1 THEN 'batch' ELSE 'api' END AS pledge, l.account, l.side,
+                l.amount_usd::text AS usd
+           FROM journal_lines l JOIN payments p ON p.journal_entry_seq = l.entry_seq
+          WHERE p.pledge_id = ANY (ARRAY[$1, $2]::uuid[])
+          ORDER BY l.entry_seq, l.line_no`,
+        [batchPledge, apiPledge],
+      );
+      const of = (which: string) =>
+        lines
+          .filter((l) => l.pledge === which)
+          .map(({ account, side, usd }) => [account, side, usd]);
+      expect(of('batch')).toEqual(of('api'));
+      // 1000 EUR at 0.9 carried at 1,111.11: relief 333.33 + 333.33, then the settling payment
+      // relieves the 444.45 left against 444.44 of cash, the cent to 4900.
+      expect(of('batch')).toHaveLength(13);
+      expect(of('batch')).toContainEqual(['4900', 'debit', '0.01']);
+      expect(await unbalancedEntries(t)).toEqual([]);
+    });
+  });
 });
 
 /** A payments line; unset fields take an unpledged USD payment's values. */

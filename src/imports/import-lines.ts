@@ -12,6 +12,7 @@ import type { AppConfig } from '#src/config/config.js';
 import { boundedRun } from '#src/imports/bounded-run.js';
 import type { CsvShape, ImportLine } from '#src/imports/import-csv.js';
 import { JournalService } from '#src/ledger/journal.service.js';
+import { PaymentBatchWriter } from '#src/imports/payment-batches.js';
 import { PaymentsService } from '#src/payments/payments.service.js';
 import { PledgesService } from '#src/pledges/pledges.service.js';
 import { RatesService } from '#src/rates/rates.service.js';
@@ -21,6 +22,8 @@ import { ReceiptsService } from '#src/receipts/receipts.service.js';
 export interface ImportServices {
   payments: PaymentsService;
   pledges: PledgesService;
+  /** Payments a batch per transaction, through the same rules (decision 0014, "Batches"). */
+  paymentBatches: PaymentBatchWriter;
 }
 
 /**
@@ -39,6 +42,7 @@ export async function buildImportServices(
   await receipts.onModuleInit();
   return {
     payments: new PaymentsService(dataSource, idempotency, journal, receipts, audit, config),
+    paymentBatches: new PaymentBatchWriter(dataSource, receipts, config),
     pledges: new PledgesService(dataSource, idempotency, journal, rates, audit, config),
   };
 }
@@ -135,7 +139,7 @@ export async function recordImportRun(
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 const ATTEMPTS = 3;
 
-async function withRetry<R>(attempt: () => Promise<R>): Promise<R> {
+export async function withRetry<R>(attempt: () => Promise<R>): Promise<R> {
   for (let tries = 1; ; tries++) {
     try {
       return await attempt();

@@ -7,7 +7,7 @@ import { AuditService, auditValues } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
 import { canSeeDonor, donorScope } from '#src/auth/donor-scope.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
-import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
+import { assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
 import { maxDate } from '#src/common/dates.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
@@ -17,35 +17,28 @@ import {
   outcomeValues,
 } from '#src/common/http/idempotency.service.js';
 import { decodeCursor, type Page, toPage, UUID_PATTERN } from '#src/common/http/pagination.js';
-import {
-  Dec,
-  type Decimal,
-  formatAmount,
-  formatUsd,
-  parseAmount,
-  toUsd,
-} from '#src/common/money/money.js';
+import { Dec, type Decimal, formatAmount, formatUsd } from '#src/common/money/money.js';
 import { bindNamed } from '#src/database/named-sql.js';
 import {
-  assertBalanced,
   entryValues,
   JournalService,
   type LedgerHead,
   nextEntry,
 } from '#src/ledger/journal.service.js';
 import type { CreatePaymentDto, PaymentResponse } from '#src/payments/payment.dto.js';
-import { mirrorLines, type PaymentPosting, postPayment } from '#src/payments/payment-posting.js';
+import { mirrorLines } from '#src/payments/payment-posting.js';
+import {
+  type PaymentLookupRow,
+  paymentView,
+  pledgeAfter,
+  pledgeValues,
+  preparePayment,
+  receiptFacts,
+} from '#src/payments/payment-rules.js';
 import { PAYMENT_SQL, paymentValues } from '#src/payments/payment.sql.js';
 import { findPayment, listPayments, type PaymentRow } from '#src/payments/payments.repository.js';
-import { outstandingOf } from '#src/pledges/pledges.service.js';
-import {
-  lockPledge,
-  pledgeFromRow,
-  type PledgeRow,
-  type PledgeState,
-  savePledgeState,
-} from '#src/pledges/pledges.repository.js';
-import { appliedRate, formatRate } from '#src/rates/rates.service.js';
+import { lockPledge, type PledgeState, savePledgeState } from '#src/pledges/pledges.repository.js';
+import { formatRate } from '#src/rates/rates.service.js';
 import { receiptYear, ReceiptsService } from '#src/receipts/receipts.service.js';
 
 @Injectable()
@@ -78,7 +71,6 @@ export class PaymentsService {
     actor: Actor,
     fingerprint: string,
   ): Promise<IdempotentOutcome<PaymentResponse>> {
-    const amount = parseAmount(input.amount, input.currency);
     return this.idempotency.execute(actor, fingerprint, async (manager, slot) => {
       const [found] = (await manager.query(
         PAYMENT_SQL.lookup.text,
@@ -89,102 +81,16 @@ export class PaymentsService {
           pledgeId: input.pledgeId ?? null,
         }),
       )) as PaymentLookupRow[];
-      if (found.donor_name === null) throw DomainError.notFound('Donor', input.donorId);
-      const pledge = input.pledgeId ? checkPledgeForPayment(input, found) : null;
-      assertNotFuture(input.receivedOn, 'receivedOn');
-      if (pledge)
-        assertDateNotAfter(
-          pledge.confirmedOn!,
-          input.receivedOn,
-          'receivedOn',
-          "the pledge's confirmation",
-        );
-      const applied = appliedRate(
-        input.currency,
-        input.receivedOn,
-        found.rate === null ? null : { rate: found.rate, effective_on: found.rate_effective_on },
-      );
-      if (pledge && amount.greaterThan(outstandingOf(pledge))) {
-        throw new DomainError(
-          ErrorCode.EXCEEDS_OUTSTANDING,
-          `The payment of ${input.currency} ${formatAmount(amount, input.currency)} exceeds the ${formatAmount(outstandingOf(pledge), pledge.currency)} outstanding on the pledge`,
-          [
-            {
-              field: 'amount',
-              message: `may not exceed the outstanding ${formatAmount(outstandingOf(pledge), pledge.currency)}`,
-            },
-          ],
-        );
-      }
-      const earmark = pledge ? pledge.earmark : input.earmark!;
-      const id = randomUUID();
-      assertBookable(
-        toUsd(amount, applied.rate),
-        'amount',
-        `the rate ${formatRate(applied.rate)} effective ${applied.rateEffectiveOn}`,
-      );
-      const posting = postPayment({
-        donorId: input.donorId,
-        currency: input.currency,
-        amount,
-        receivedOn: input.receivedOn,
-        earmark,
-        rate: applied.rate,
-        rateEffectiveOn: applied.rateEffectiveOn,
-        pscRate: this.pscRate,
-        pledge: pledge && {
-          id: pledge.id,
-          confirmRate: pledge.confirmRate!,
-          confirmRateEffectiveOn: pledge.confirmRateEffectiveOn!,
-          carryingUsd: pledge.carryingUsd!,
-          relievedUsd: pledge.relievedUsd,
-          outstanding: outstandingOf(pledge),
-        },
-      });
-      const draft = {
-        effectiveOn: input.receivedOn,
-        kind: 'payment_received',
-        sourceType: 'payment',
-        sourceId: id,
-        reversesSeq: null,
-        lines: posting.lines,
-      };
-      assertBalanced(draft);
+      const prepared = preparePayment(input, found, null, this.pscRate, randomUUID());
 
       // From here to commit every other payment waits: two statements, no checks left.
       const [reserved] = (await manager.query(
         PAYMENT_SQL.reserve.text,
         bindNamed(PAYMENT_SQL.reserve, { receiptYear: receiptYear(input.receivedOn) }),
       )) as (LedgerHead & { receipt_seq: number })[];
-      const receipt = this.receipts.issue(
-        {
-          paymentId: id,
-          donorId: input.donorId,
-          donorName: found.donor_name,
-          pledgeReference: pledge?.reference ?? null,
-          currency: input.currency,
-          amount: formatAmount(amount, input.currency),
-          receivedOn: input.receivedOn,
-          rate: formatRate(applied.rate),
-          rateEffectiveOn: applied.rateEffectiveOn,
-          amountUsd: formatUsd(posting.amountUsd),
-          earmark,
-          bankReference: input.bankReference ?? null,
-        },
-        reserved.receipt_seq,
-      );
-      const entry = nextEntry(reserved, draft);
-      const view = paymentView(
-        id,
-        input,
-        amount,
-        earmark,
-        applied,
-        posting,
-        this.pscRate,
-        receipt.payload.number,
-        entry.seq,
-      );
+      const receipt = this.receipts.issue(receiptFacts(input, prepared), reserved.receipt_seq);
+      const entry = nextEntry(reserved, prepared.draft);
+      const view = paymentView(prepared, input, this.pscRate, receipt.payload.number, entry.seq);
       const outcome = { status: 201, body: view };
       await manager.query(
         PAYMENT_SQL.write.text,
@@ -192,11 +98,11 @@ export class PaymentsService {
           ...entryValues(entry),
           ...receipt.values,
           ...paymentValues(view),
-          ...pledgeValues(pledge, amount, posting, input.receivedOn),
+          ...pledgeValues(pledgeAfter(prepared, input.receivedOn)),
           ...auditValues(actor, {
             action: 'payment.created',
             resourceType: 'payment',
-            resourceId: id,
+            resourceId: prepared.id,
           }),
           ...outcomeValues(slot, outcome),
         }),
@@ -306,60 +212,6 @@ export class PaymentsService {
   }
 }
 
-interface PaymentLookupRow extends PledgeRow {
-  donor_name: string | null;
-  rate: string | null;
-  rate_effective_on: string;
-}
-
-/** Checks that the pledge (locked by the lookup) may take this payment, in the order SPEC 7 fixes. */
-function checkPledgeForPayment(input: CreatePaymentDto, found: PaymentLookupRow): PledgeState {
-  if (found.id === null) throw DomainError.notFound('Pledge', input.pledgeId!);
-  const pledge = pledgeFromRow(found);
-  if (pledge.donorId !== input.donorId) {
-    throw new DomainError(
-      ErrorCode.PLEDGE_DONOR_MISMATCH,
-      `Pledge ${pledge.id} belongs to another donor`,
-      [{ field: 'pledgeId', message: 'belongs to another donor' }],
-    );
-  }
-  if (pledge.status !== 'confirmed' && pledge.status !== 'partially_paid') {
-    throw new DomainError(
-      ErrorCode.INVALID_PLEDGE_STATE,
-      `A ${pledge.status} pledge cannot take a payment; it must be confirmed or partially paid`,
-    );
-  }
-  if (pledge.currency !== input.currency) {
-    throw new DomainError(
-      ErrorCode.CURRENCY_MISMATCH,
-      `The pledge is in ${pledge.currency}; the payment is in ${input.currency}`,
-      [{ field: 'currency', message: `must be the pledge's currency ${pledge.currency}` }],
-    );
-  }
-  if (input.earmark !== undefined && input.earmark !== pledge.earmark) {
-    throw DomainError.validation([
-      { field: 'earmark', message: `must be the pledge's earmark ${pledge.earmark}, or omitted` },
-    ]);
-  }
-  return pledge;
-}
-
-/** The pledge's state after the payment (PAYMENT_SQL.write), or nulls for an unpledged one. */
-function pledgeValues(
-  pledge: PledgeState | null,
-  amount: Decimal,
-  posting: PaymentPosting,
-  receivedOn: string,
-) {
-  return {
-    pledgeId: pledge?.id ?? null,
-    pledgeStatus: pledge ? (posting.settles ? 'paid' : 'partially_paid') : null,
-    pledgePaidAmount: pledge?.paidAmount.plus(amount).toFixed() ?? null,
-    pledgeRelievedUsd: pledge?.relievedUsd.plus(posting.relievedUsd).toFixed() ?? null,
-    pledgeLastEventOn: pledge ? maxDate(pledge.lastEventOn, receivedOn) : null,
-  };
-}
-
 /**
  * Locks the payment, then its pledge, and checks that it may be reversed on `reversedOn`.
  * Raises NOT_FOUND, ALREADY_REVERSED, INVALID_PLEDGE_STATE, DATE_IN_FUTURE, DATE_OUT_OF_ORDER.
@@ -396,39 +248,6 @@ async function reopenPledge(
   pledge.status = pledge.paidAmount.isZero() ? 'confirmed' : 'partially_paid';
   pledge.lastEventOn = maxDate(pledge.lastEventOn, reversedOn);
   await savePledgeState(manager, pledge);
-}
-
-function paymentView(
-  id: string,
-  input: CreatePaymentDto,
-  amount: Decimal,
-  earmark: string,
-  applied: { rate: Decimal; rateEffectiveOn: string },
-  posting: PaymentPosting,
-  pscRate: Decimal,
-  receiptNumber: string,
-  journalEntrySeq: number,
-): PaymentResponse {
-  return {
-    id,
-    donorId: input.donorId,
-    pledgeId: input.pledgeId ?? null,
-    currency: input.currency,
-    amount: formatAmount(amount, input.currency),
-    receivedOn: input.receivedOn,
-    earmark,
-    bankReference: input.bankReference ?? null,
-    rate: formatRate(applied.rate),
-    rateEffectiveOn: applied.rateEffectiveOn,
-    amountUsd: formatUsd(posting.amountUsd),
-    relievedUsd: formatUsd(posting.relievedUsd),
-    fxGainLossUsd: formatUsd(posting.fxGainLossUsd),
-    pscRate: formatRate(pscRate),
-    pscUsd: formatUsd(posting.pscUsd),
-    status: 'posted',
-    receiptNumber,
-    journalEntrySeq,
-  };
 }
 
 export function toPaymentResponse(row: PaymentRow): PaymentResponse {

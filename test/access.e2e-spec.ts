@@ -1,6 +1,7 @@
 // Proves who may call what (SPEC 12): every route refuses a missing key with 401 and a wrong role
 // with 403, public routes answer without a key, and a donor key reads only its own donor's data,
 // getting 404 for another donor's resources.
+import type { Response } from 'supertest';
 import { Factories } from './support/factories.js';
 import { expectProblem } from './support/problem.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -104,11 +105,19 @@ describe('access', () => {
     payment: Record<string, string>;
   };
 
+  // Counted for the CI log (issue 7 asks each suite to print what it did).
+  const statuses = new Map<number, number>();
+  const count = async (request: Promise<Response>): Promise<Response> => {
+    const response = await request;
+    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    return response;
+  };
+
   const call = (route: Route, key?: string) => {
     const request = t.http()[route.method](route.path);
     if (key) request.set('Authorization', `Bearer ${key}`);
     // Writes (POST, PUT, PATCH) carry an empty JSON body; reads and deletes carry none.
-    return route.method === 'get' || route.method === 'delete' ? request : request.send({});
+    return count(route.method === 'get' || route.method === 'delete' ? request : request.send({}));
   };
 
   beforeAll(async () => {
@@ -140,6 +149,13 @@ describe('access', () => {
     keys.donor = await t.createKey('donor', own.donor.id);
   });
   afterAll(async () => {
+    const sent = [...statuses.values()].reduce((sum, n) => sum + n, 0);
+    const by = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
+    console.log(
+      `access: ${ROUTES.length} routes × (no key + ${ROLES.length} roles), donor scoping on ` +
+        `donors, pledges, payments, receipts and lists: ${sent} requests, ${by.join(' ')}, ` +
+        `5xx seen: ${[...statuses].reduce((sum, [status, n]) => sum + (status >= 500 ? n : 0), 0)}`,
+    );
     await t?.close();
   });
 
@@ -181,7 +197,7 @@ describe('access', () => {
 
   describe('a donor key', () => {
     const asDonor = (path: string) =>
-      t.http().get(path).set('Authorization', `Bearer ${keys.donor}`);
+      count(t.http().get(path).set('Authorization', `Bearer ${keys.donor}`));
 
     it('reads its own donor, pledge, payment and receipt', async () => {
       expect((await asDonor(`/v1/donors/${own.donor.id}`)).status).toBe(200);

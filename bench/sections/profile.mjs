@@ -7,7 +7,7 @@ import { paymentRequests } from '../lib/payment-workload.mjs';
 import { startProduct, startRaw } from '../lib/servers.mjs';
 import { paymentEnvironment } from './payment-environment.mjs';
 
-const TOP = 14;
+const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 14);
 
 /**
  * Opt-in (BENCH_SECTIONS=profile): where the CPU goes. The product and the raw server are each

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RequestHandler } from 'express';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import proxyAddr from 'proxy-addr';
 import { RateLimitedError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
@@ -34,6 +34,9 @@ export function installPublicReceiptFastPath(
     address: string,
     hop: number,
   ) => boolean;
+  // The security headers are the same for every answer: taken once from the app's own helmet.
+  const staticHeaders = headersOf(securityHeaders);
+  const logsRequests = PinoLogger.root.isLevelEnabled('info');
   const server = app.getHttpServer() as Server;
   const framework = server.listeners('request') as Listener[];
   server.removeAllListeners('request');
@@ -45,8 +48,6 @@ export function installPublicReceiptFastPath(
     }
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
-    res.setHeader('X-Request-Id', requestId);
-    securityHeaders(req as never, res as never, () => undefined);
     void answer(
       receipts,
       logger,
@@ -54,9 +55,11 @@ export function installPublicReceiptFastPath(
       proxyAddr(req, trust) || 'unknown',
       req.url!,
       requestId,
+      { ...staticHeaders, 'X-Request-Id': requestId },
       res,
     ).then(
       (status) =>
+        logsRequests &&
         logger.log(
           {
             req: { id: requestId, method: req.method, url: req.url },
@@ -83,6 +86,18 @@ function receiptCodeOf(req: IncomingMessage): string | null {
   }
 }
 
+/** The headers a middleware sets on a response, recorded from one dry run. */
+function headersOf(middleware: RequestHandler): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => void (headers[name] = String(value)),
+    removeHeader: (name: string) => void delete headers[name],
+    getHeader: (name: string) => headers[name],
+  };
+  middleware({ headers: {} } as never, recorder as never, () => undefined);
+  return headers;
+}
+
 async function answer(
   receipts: ReceiptsService,
   logger: Logger,
@@ -90,18 +105,20 @@ async function answer(
   address: string,
   url: string,
   requestId: string,
+  headers: Record<string, string>,
   res: ServerResponse,
 ): Promise<number> {
   const extras = { instance: url, requestId };
   try {
     const outcome = await receipts.verifyPublic(code, address);
     if (outcome instanceof RateLimitedError) {
-      res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
-      return send(res, buildProblem(outcome.code, outcome.message, extras));
+      headers['Retry-After'] = String(outcome.retryAfterSeconds);
+      return send(res, headers, buildProblem(outcome.code, outcome.message, extras));
     }
     if (outcome === null) {
       return send(
         res,
+        headers,
         buildProblem(
           ErrorCode.NOT_FOUND,
           `Receipt with verification code ${code.slice(0, 64)} was not found`,
@@ -109,11 +126,12 @@ async function answer(
         ),
       );
     }
-    return send(res, outcome, 200);
+    return send(res, headers, outcome, 200);
   } catch (error) {
     if (isDatabaseUnavailable(error)) {
       return send(
         res,
+        headers,
         buildProblem(
           ErrorCode.SERVICE_UNAVAILABLE,
           'The database cannot be reached; retry later.',
@@ -127,6 +145,7 @@ async function answer(
     );
     return send(
       res,
+      headers,
       buildProblem(
         ErrorCode.INTERNAL_ERROR,
         `An unexpected error occurred; quote request id ${requestId} when reporting it.`,
@@ -136,15 +155,19 @@ async function answer(
   }
 }
 
-function send(res: ServerResponse, body: object & { status?: unknown }, status?: number): number {
+function send(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  body: object & { status?: unknown },
+  status?: number,
+): number {
   const code = status ?? (body.status as number);
   const text = JSON.stringify(body);
-  res.statusCode = code;
-  res.setHeader(
-    'Content-Type',
-    `${code >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json'}; charset=utf-8`,
-  );
-  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.writeHead(code, {
+    ...headers,
+    'Content-Type': `${code >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json'}; charset=utf-8`,
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
   return code;
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import type { Actor } from '#src/auth/actor.js';
@@ -180,10 +181,14 @@ export class ReceiptsService implements OnModuleInit {
         ? null
         : toViewOrNull(await this.findOne('verification_code = $1', normalized));
     }
-    const [row] = (await this.dataSource.query(
+    // Straight to the primary's pool: one statement needs no query runner of TypeORM's.
+    const { rows } = await primaryPool(this.dataSource).query<
+      ReceiptRow & { hits: number; retry_after: number }
+    >(
       PUBLIC_RECEIPT_SQL.text,
       bindNamed(PUBLIC_RECEIPT_SQL, { bucket: publicBucket(address), code: normalized }),
-    )) as (ReceiptRow & { hits: number; retry_after: number })[];
+    );
+    const row = rows[0];
     if (row.hits > limit) return publicLimitError(row.retry_after);
     return row.number === null ? null : toView(row);
   }
@@ -232,4 +237,9 @@ function toView(row: ReceiptRow): SignedReceiptView {
 
 function toViewOrNull(row: ReceiptRow | null): SignedReceiptView | null {
   return row === null ? null : toView(row);
+}
+
+/** The connection pool TypeORM keeps to the primary (its replicas have pools of their own). */
+function primaryPool(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
 }

@@ -1,7 +1,8 @@
 // The raw baseline of the payments benchmark: node:http and pg, no framework, running exactly the
 // statements the product runs for POST /v1/payments and GET /v1/public/receipts/{code}, with the
 // same locks in the same order, the same hash chain and gap-free receipt numbering, and the same
-// values, computed by the product's own pure modules from dist/. What it leaves out is what a
+// values, computed by the product's own pure modules from dist/ (the rules of SPEC 7 included:
+// preparePayment). What it leaves out is what a
 // framework adds: routing, guards, interceptors, class-validator, helmet and the logger. Its
 // validation is a few hand-written checks, enough for the bench's well-formed requests.
 //
@@ -22,16 +23,20 @@ import pg from 'pg';
 import { auditValues } from '#src/audit/audit.service.js';
 import { failedAuthBucket, publicBucket } from '#src/auth/rate-limits.js';
 import { canonicalJson, sha256Hex } from '#src/common/canonical-json.js';
-import { maxDate } from '#src/common/dates.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { buildProblem } from '#src/common/errors/problem.js';
 import { outcomeValues } from '#src/common/http/idempotency.service.js';
-import { assertBookable, assertDateNotAfter, assertNotFuture } from '#src/common/rules.js';
-import { Dec, formatAmount, formatUsd, parseAmount, toUsd } from '#src/common/money/money.js';
+import { Dec } from '#src/common/money/money.js';
 import { bindNamed } from '#src/database/named-sql.js';
-import { assertBalanced, entryValues, nextEntry } from '#src/ledger/journal.service.js';
+import { entryValues, nextEntry } from '#src/ledger/journal.service.js';
+import {
+  paymentView,
+  pledgeAfter,
+  pledgeValues,
+  preparePayment,
+  receiptFacts,
+} from '#src/payments/payment-rules.js';
 import { paymentValues } from '#src/payments/payment.sql.js';
-import { postPayment } from '#src/payments/payment-posting.js';
 import { receiptYear } from '#src/receipts/receipts.service.js';
 import {
   formatReceiptNumber,
@@ -118,7 +123,6 @@ async function createPayment(req, body) {
   checkPaymentBody(body);
   const actor = await authenticate(req.headers.authorization, req.socket.remoteAddress);
   if (actor.role !== 'finance') throw new HttpError(403, 'Not open to this role');
-  const amount = parseAmount(body.amount, body.currency);
   const fingerprint = sha256Hex(`POST /v1/payments\n${canonicalJson(body)}`);
   const requestId = randomUUID();
   const client = await pool.connect();
@@ -126,7 +130,6 @@ async function createPayment(req, body) {
     await client.query(SQL.begin);
     const outcome = await paymentTransaction(client, {
       body,
-      amount,
       actor,
       idempotencyKey,
       fingerprint,
@@ -142,10 +145,7 @@ async function createPayment(req, body) {
   }
 }
 
-async function paymentTransaction(
-  client,
-  { body, amount, actor, idempotencyKey, fingerprint, requestId },
-) {
+async function paymentTransaction(client, { body, actor, idempotencyKey, fingerprint, requestId }) {
   const claimed = await client.query(SQL.claimKey, [actor.apiKeyId, idempotencyKey, fingerprint]);
   if (claimed.rows.length === 0) return replay(client, actor, idempotencyKey, fingerprint);
   const { rows } = await client.query(
@@ -157,52 +157,7 @@ async function paymentTransaction(
       pledgeId: body.pledgeId ?? null,
     }),
   );
-  const found = rows[0];
-  if (found.donor_name === null) throw DomainError.notFound('Donor', body.donorId);
-  const pledge = body.pledgeId ? checkPledge(found, body) : null;
-  assertNotFuture(body.receivedOn, 'receivedOn');
-  if (pledge)
-    assertDateNotAfter(
-      pledge.confirmed_on,
-      body.receivedOn,
-      'receivedOn',
-      "the pledge's confirmation",
-    );
-  const applied = appliedRate(body.currency, body.receivedOn, found);
-  const outstanding = pledge
-    ? new Dec(pledge.amount).minus(pledge.paid_amount).minus(pledge.written_off_amount)
-    : null;
-  if (pledge && amount.greaterThan(outstanding)) throw new HttpError(422, 'EXCEEDS_OUTSTANDING');
-  const earmark = pledge ? pledge.earmark : body.earmark;
-  const id = randomUUID();
-  assertBookable(toUsd(amount, applied.rate), 'amount', 'the rate');
-  const posting = postPayment({
-    donorId: body.donorId,
-    currency: body.currency,
-    amount,
-    receivedOn: body.receivedOn,
-    earmark,
-    rate: applied.rate,
-    rateEffectiveOn: applied.rateEffectiveOn,
-    pscRate,
-    pledge: pledge && {
-      id: pledge.id,
-      confirmRate: new Dec(pledge.confirm_rate),
-      confirmRateEffectiveOn: pledge.confirm_rate_effective_on,
-      carryingUsd: new Dec(pledge.carrying_usd),
-      relievedUsd: new Dec(pledge.relieved_usd),
-      outstanding,
-    },
-  });
-  const draft = {
-    effectiveOn: body.receivedOn,
-    kind: 'payment_received',
-    sourceType: 'payment',
-    sourceId: id,
-    reversesSeq: null,
-    lines: posting.lines,
-  };
-  assertBalanced(draft);
+  const prepared = preparePayment(body, rows[0], null, pscRate, randomUUID());
 
   const reserved = (
     await client.query(
@@ -210,21 +165,9 @@ async function paymentTransaction(
       bindNamed(SQL.reserve, { receiptYear: receiptYear(body.receivedOn) }),
     )
   ).rows[0];
-  const receipt = issueReceipt(id, reserved.receipt_seq, {
-    donorId: body.donorId,
-    donorName: found.donor_name,
-    pledgeReference: pledge?.reference ?? null,
-    currency: body.currency,
-    amount: formatAmount(amount, body.currency),
-    receivedOn: body.receivedOn,
-    rate: applied.rate.toFixed(),
-    rateEffectiveOn: applied.rateEffectiveOn,
-    amountUsd: formatUsd(posting.amountUsd),
-    earmark,
-    bankReference: body.bankReference ?? null,
-  });
-  const entry = nextEntry(reserved, draft);
-  const view = paymentView(id, body, amount, earmark, applied, posting, receipt.number, entry.seq);
+  const receipt = issueReceipt(reserved.receipt_seq, receiptFacts(body, prepared));
+  const entry = nextEntry(reserved, prepared.draft);
+  const view = paymentView(prepared, body, pscRate, receipt.number, entry.seq);
   const outcome = { status: 201, body: view };
   await client.query(
     SQL.write.text,
@@ -232,13 +175,7 @@ async function paymentTransaction(
       ...entryValues(entry),
       ...receipt.values,
       ...paymentValues(view),
-      pledgeId: pledge?.id ?? null,
-      pledgeStatus: pledge ? (posting.settles ? 'paid' : 'partially_paid') : null,
-      pledgePaidAmount: pledge ? new Dec(pledge.paid_amount).plus(amount).toFixed() : null,
-      pledgeRelievedUsd: pledge
-        ? new Dec(pledge.relieved_usd).plus(posting.relievedUsd).toFixed()
-        : null,
-      pledgeLastEventOn: pledge ? maxDate(pledge.last_event_on, body.receivedOn) : null,
+      ...pledgeValues(pledgeAfter(prepared, body.receivedOn)),
       ...auditValues(
         {
           apiKeyId: actor.apiKeyId,
@@ -246,7 +183,7 @@ async function paymentTransaction(
           requestId,
           idempotencyKey,
         },
-        { action: 'payment.created', resourceType: 'payment', resourceId: id },
+        { action: 'payment.created', resourceType: 'payment', resourceId: prepared.id },
       ),
       ...outcomeValues({ scope: actor.apiKeyId, key: idempotencyKey }, outcome),
     }),
@@ -260,25 +197,9 @@ async function replay(client, actor, key, fingerprint) {
   return { status: rows[0].status_code, body: JSON.parse(rows[0].response_body), replayed: true };
 }
 
-function checkPledge(found, body) {
-  if (found.id === null) throw DomainError.notFound('Pledge', body.pledgeId);
-  if (found.donor_id !== body.donorId) throw new HttpError(422, 'PLEDGE_DONOR_MISMATCH');
-  if (found.status !== 'confirmed' && found.status !== 'partially_paid')
-    throw new HttpError(409, 'INVALID_PLEDGE_STATE');
-  if (found.currency !== body.currency) throw new HttpError(422, 'CURRENCY_MISMATCH');
-  if (body.earmark !== undefined && body.earmark !== found.earmark)
-    throw new HttpError(400, 'earmark');
-  return found;
-}
-
-function appliedRate(currency, date, found) {
-  if (currency === 'USD') return { rate: new Dec(1), rateEffectiveOn: date };
-  if (found.rate === null) throw new HttpError(422, 'RATE_NOT_FOUND');
-  return { rate: new Dec(found.rate), rateEffectiveOn: found.rate_effective_on };
-}
-
 /** ReceiptsService.issue: the receipt numbered `seq` of its year, signed, as RECEIPT_CTE's values. */
-function issueReceipt(paymentId, seq, fields) {
+function issueReceipt(seq, facts) {
+  const { paymentId, ...fields } = facts;
   const year = receiptYear(fields.receivedOn);
   const payload = {
     ...fields,
@@ -299,29 +220,6 @@ function issueReceipt(paymentId, seq, fields) {
       signature: signReceipt(payload, signingKey.privateKey),
       keyId: signingKey.keyId,
     },
-  };
-}
-
-function paymentView(id, body, amount, earmark, applied, posting, receiptNumber, seq) {
-  return {
-    id,
-    donorId: body.donorId,
-    pledgeId: body.pledgeId ?? null,
-    currency: body.currency,
-    amount: formatAmount(amount, body.currency),
-    receivedOn: body.receivedOn,
-    earmark,
-    bankReference: body.bankReference ?? null,
-    rate: applied.rate.toFixed(),
-    rateEffectiveOn: applied.rateEffectiveOn,
-    amountUsd: formatUsd(posting.amountUsd),
-    relievedUsd: formatUsd(posting.relievedUsd),
-    fxGainLossUsd: formatUsd(posting.fxGainLossUsd),
-    pscRate: pscRate.toFixed(),
-    pscUsd: formatUsd(posting.pscUsd),
-    status: 'posted',
-    receiptNumber,
-    journalEntrySeq: seq,
   };
 }
 

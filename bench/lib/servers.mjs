@@ -52,6 +52,9 @@ const PRODUCT_VARIABLES = [
 
 export const BENCH_PUBLIC_LIMIT = '1000000000';
 
+/** Node options for the product (an experiment's V8 flags, say): BENCH_PRODUCT_NODE_ARGS. */
+const PRODUCT_NODE_ARGS = (process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 const traceModule = () => join(appRoot, 'bench/sql-trace.cjs');
 
 function childEnv(settings) {
@@ -88,7 +91,12 @@ export async function startProduct({
   if (databaseUrl) settings.DATABASE_URL = databaseUrl;
   if (poolSize) settings.DATABASE_POOL_SIZE = String(poolSize);
   if (trace) settings.BENCH_SQL_TRACE = trace;
-  const args = [...nodeArgs, ...(trace ? ['--require', traceModule()] : []), 'dist/src/main.js'];
+  const args = [
+    ...PRODUCT_NODE_ARGS,
+    ...nodeArgs,
+    ...(trace ? ['--require', traceModule()] : []),
+    'dist/src/main.js',
+  ];
   const handle = startProcess(name, nodeBinary, args, { env: childEnv(settings), cwd: appRoot });
   const baseUrl = `http://127.0.0.1:${port}`;
   const readyMs = await waitUntilReady(handle, `${baseUrl}/health/ready`);

@@ -21,7 +21,8 @@ import {
   type PreparedPayment,
   receiptFacts,
 } from '#src/payments/payment-rules.js';
-import { PLEDGE_COLUMNS, type PledgeState } from '#src/pledges/pledges.repository.js';
+import { lookupJoins } from '#src/payments/payment.sql.js';
+import { type PledgeState } from '#src/pledges/pledges.repository.js';
 import {
   type IssuedReceipt,
   receiptYear,
@@ -56,13 +57,12 @@ const LOOKUP = namedSql<'ns' | 'donorIds' | 'currencies' | 'receivedOns' | 'pled
   SELECT i.n, d.name AS donor_name, r.rate::text AS rate, r.effective_on::text AS rate_effective_on, p.*
     FROM unnest(:ns::int[], :donorIds::uuid[], :currencies::text[], :receivedOns::date[], :pledgeIds::uuid[])
          AS i (n, donor_id, currency, received_on, pledge_id)
-    LEFT JOIN donors d ON d.id = i.donor_id
-    LEFT JOIN LATERAL (
-      SELECT rate, effective_on FROM rates
-       WHERE currency = i.currency AND effective_on <= i.received_on
-       ORDER BY effective_on DESC LIMIT 1 FOR KEY SHARE
-    ) r ON true
-    LEFT JOIN LATERAL (SELECT ${PLEDGE_COLUMNS} FROM pledges WHERE id = i.pledge_id FOR UPDATE) p ON true
+    ${lookupJoins({
+      donorId: 'i.donor_id',
+      currency: 'i.currency',
+      receivedOn: 'i.received_on',
+      pledgeId: 'i.pledge_id',
+    })}
    ORDER BY i.n`);
 
 /** PAYMENT_SQL.reserve for a batch: `counts` numbers of each year, and the journal head. */

@@ -18,19 +18,40 @@ import { NEXT_RECEIPT_SEQ_CTE, RECEIPT_CTE } from '#src/receipts/receipts.servic
  * 3. WRITE stores the journal entry and its lines, the new head, the signed receipt, the
  *    payment, the pledge's new state, the audit event and the answer kept for replays.
  */
+/**
+ * The joins that read a payment's donor (`d`), rate (`r`, `FOR KEY SHARE`) and pledge (`p`,
+ * `FOR UPDATE`), given SQL expressions for the payment's fields: the API's LOOKUP passes its
+ * parameters, the bulk import's batch lookup the columns of its `unnest`. One text, so the locks
+ * and the rate rule cannot drift apart.
+ */
+export function lookupJoins(payment: {
+  donorId: string;
+  currency: string;
+  receivedOn: string;
+  pledgeId: string;
+}): string {
+  return `
+    LEFT JOIN donors d ON d.id = ${payment.donorId}
+    LEFT JOIN LATERAL (
+      SELECT rate, effective_on FROM rates
+       WHERE currency = ${payment.currency} AND effective_on <= ${payment.receivedOn}
+       ORDER BY effective_on DESC LIMIT 1 FOR KEY SHARE
+    ) r ON true
+    LEFT JOIN LATERAL (
+      SELECT ${PLEDGE_COLUMNS} FROM pledges WHERE id = ${payment.pledgeId} FOR UPDATE
+    ) p ON true`;
+}
+
 export const PAYMENT_SQL = {
   lookup: namedSql<'donorId' | 'currency' | 'receivedOn' | 'pledgeId'>(`
     SELECT d.name AS donor_name, r.rate::text AS rate, r.effective_on::text AS rate_effective_on, p.*
       FROM (VALUES (1)) AS one (x)
-      LEFT JOIN donors d ON d.id = :donorId::uuid
-      LEFT JOIN LATERAL (
-        SELECT rate, effective_on FROM rates
-         WHERE currency = :currency AND effective_on <= :receivedOn::date
-         ORDER BY effective_on DESC LIMIT 1 FOR KEY SHARE
-      ) r ON true
-      LEFT JOIN LATERAL (
-        SELECT ${PLEDGE_COLUMNS} FROM pledges WHERE id = :pledgeId::uuid FOR UPDATE
-      ) p ON true`),
+      ${lookupJoins({
+        donorId: ':donorId::uuid',
+        currency: ':currency',
+        receivedOn: ':receivedOn::date',
+        pledgeId: ':pledgeId::uuid',
+      })}`),
 
   reserve: namedSql<'receiptYear'>(`
     WITH ${NEXT_RECEIPT_SEQ_CTE}

@@ -177,9 +177,9 @@ export class ReceiptsService implements OnModuleInit {
     const normalized = normalizeVerificationCode(code);
     const limit = this.config.publicRequestsPerMinute;
     if (limit === 0) {
-      return normalized === null
-        ? null
-        : toViewOrNull(await this.findOne('verification_code = $1', normalized));
+      const row =
+        normalized === null ? null : await this.findOne('verification_code = $1', normalized);
+      return row && toView(row);
     }
     // Straight to the primary's pool: one statement needs no query runner of TypeORM's.
     const { rows } = await primaryPool(this.dataSource).query<
@@ -233,10 +233,6 @@ function toView(row: ReceiptRow): SignedReceiptView {
     status: row.status,
     cancelledAt: row.cancelled_at?.toISOString() ?? null,
   };
-}
-
-function toViewOrNull(row: ReceiptRow | null): SignedReceiptView | null {
-  return row === null ? null : toView(row);
 }
 
 /** The connection pool TypeORM keeps to the primary (its replicas have pools of their own). */

@@ -11,6 +11,7 @@ import { TriggerSearchPath1764320000302 } from '#migrations/1764320000302-Trigge
 import { RunningTotals1764320000303 } from '#migrations/1764320000303-RunningTotals.js';
 import { FourEyes1764320000400 } from '#migrations/1764320000400-FourEyes.js';
 import { RateLimits1764320000401 } from '#migrations/1764320000401-RateLimits.js';
+import { DayBalanceBlocks1764320000500 } from '#migrations/1764320000500-DayBalanceBlocks.js';
 
 /** Every migration in the order it runs. Migrations are never edited once they have landed. */
 export const MIGRATIONS: Function[] = [
@@ -27,4 +28,5 @@ export const MIGRATIONS: Function[] = [
   RunningTotals1764320000303,
   FourEyes1764320000400,
   RateLimits1764320000401,
+  DayBalanceBlocks1764320000500,
 ];

@@ -135,12 +135,12 @@ const PLEDGES = `
     FROM seed_entries e WHERE e.class = 'announce'`;
 
 const DAY_BALANCES = `
-  INSERT INTO account_day_balances (account, earmark, effective_on, debit_usd, credit_usd)
-  SELECT l.account, l.earmark, e.effective_on,
+  INSERT INTO account_day_balances (account, earmark, effective_on, seq_block, debit_usd, credit_usd)
+  SELECT l.account, l.earmark, e.effective_on, l.entry_seq / 1024,
          COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0),
          COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0)
     FROM journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq
-   GROUP BY l.account, l.earmark, e.effective_on`;
+   GROUP BY l.account, l.earmark, e.effective_on, l.entry_seq / 1024`;
 
 /**
  * Appends blocks [fromBlock, toBlock) of the history to a migrated database whose journal holds
@@ -148,7 +148,7 @@ const DAY_BALANCES = `
  * written here; what the product derives from them (day balances, contribution facts, whatever
  * it maintains next) is left to its own triggers, which fire as for any insert, the deferred
  * ones at commit. With `direct`, triggers are skipped (session_replication_role = replica) and
- * only the day balances are rebuilt, with the DayBalances migration's statement: about five
+ * only the day balances are rebuilt, with the DayBalanceBlocks migration's statement: about five
  * times faster, and valid only while day balances are all the product maintains (the reports
  * section checks the reports against the journal and says so when they disagree).
  */

@@ -50,7 +50,7 @@ export async function runReports(ctx) {
     });
     try {
       const client = new ApiClient(product.baseUrl, env.auditorKey);
-      for (const problem of await checkAgainstJournal(client, env.db.url, env.today))
+      for (const problem of await checkAgainstJournal(client, env.db.url, env.today, pin))
         ctx.error('reports', `${fmt(counts.lines)} lines: ${problem}`);
       const rows = await measure(client, pin, config);
       client.close();
@@ -142,10 +142,11 @@ export async function closeReportsEnvironment(ctx) {
  * the journal means the product maintains something the seed bypassed (BENCH_SEED=direct, or a
  * table kept up by application code): the report's figures would then not be worth reading.
  */
-async function checkAgainstJournal(client, url, today) {
-  const [contributions, fundStatus, trialBalance] = await Promise.all(
-    REPORTS.map((report) => client.expect(200, 'GET', `/v1/reports/${report}`)),
-  );
+async function checkAgainstJournal(client, url, today, pin) {
+  const [contributions, fundStatus, trialBalance, pinnedBalance] = await Promise.all([
+    ...REPORTS.map((report) => client.expect(200, 'GET', `/v1/reports/${report}`)),
+    client.expect(200, 'GET', `/v1/reports/trial-balance?asOf=${pin.asOf}&asOfSeq=${pin.seq}`),
+  ]);
   const truth = await withClient(url, async (db) => {
     const { rows } = await db.query(
       `SELECT (SELECT sum(l.amount_usd) FROM journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq
@@ -155,8 +156,10 @@ async function checkAgainstJournal(client, url, today) {
                 WHERE l.account = '1100' AND e.effective_on <= $1)::text AS cash,
               (SELECT sum(p.amount_usd) FROM payments p
                 WHERE p.received_on <= $1 AND NOT EXISTS (SELECT 1 FROM payment_reversals r WHERE r.payment_id = p.id))::text
-                AS received`,
-      [today],
+                AS received,
+              (SELECT sum(l.amount_usd) FROM journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq
+                WHERE l.side = 'debit' AND e.effective_on <= $2 AND l.entry_seq <= $3)::text AS pinned_debits`,
+      [today, pin.asOf, pin.seq],
     );
     return rows[0];
   });
@@ -171,6 +174,11 @@ async function checkAgainstJournal(client, url, today) {
       );
   };
   compare('trial balance, total debits', cents(trialBalance.totals.debitUsd), cents(truth.debits));
+  compare(
+    `trial balance pinned at ${pin.asOf}/${pin.seq}, total debits`,
+    cents(pinnedBalance.totals.debitUsd),
+    cents(truth.pinned_debits),
+  );
   compare('fund status, cash received', fundReceived, cents(truth.cash));
   compare(
     'contributions, received USD',

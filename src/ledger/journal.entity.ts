@@ -130,13 +130,19 @@ export class LedgerHead {
   hash: string;
 }
 
+/** Entries per block of the day balances: entry `seq` is in block `seq / DAY_BALANCE_BLOCK`. */
+export const DAY_BALANCE_BLOCK = 1024;
+
 /**
- * Debits and credits per account, earmark and effective day, kept by a statement trigger on
- * journal_lines in the same transaction as the lines. Reports sum these few rows instead of
- * every line of history; entries after a pinned `asOfSeq` are subtracted from the lines.
+ * Debits and credits per account, earmark, effective day and block of 1,024 entries (by
+ * sequence), kept by a statement trigger on journal_lines in the same transaction as the lines.
+ * Reports sum these few rows instead of every line of history. A report pinned to an older
+ * `asOfSeq` subtracts the blocks after the pin's and reads lines only for the rest of the pin's
+ * own block, so its cost no longer grows with the history written after the pin.
  */
 @Entity('account_day_balances')
 @Index('ix_account_day_balances_day', ['effectiveOn'])
+@Index('ix_account_day_balances_block', ['seqBlock'])
 export class AccountDayBalance {
   @PrimaryColumn({ type: 'char', length: 4 })
   account: string;
@@ -146,6 +152,10 @@ export class AccountDayBalance {
 
   @PrimaryColumn({ type: 'date' })
   effectiveOn: string;
+
+  /** `entry_seq / 1024` (DAY_BALANCE_BLOCK) of the lines summed here. */
+  @PrimaryColumn({ type: 'bigint' })
+  seqBlock: string;
 
   @Column({ type: 'numeric', precision: 18, scale: 2, transformer: decimalTransformer })
   debitUsd: Decimal;

@@ -130,20 +130,22 @@ export async function unbalancedEntries(
  */
 export async function driftedDayBalances(
   t: TestApp,
-): Promise<{ account: string; earmark: string; effective_on: string }[]> {
+): Promise<{ account: string; earmark: string; effective_on: string; seq_block: string }[]> {
   return t.sql(
     `WITH from_lines AS (
-       SELECT l.account, l.earmark, e.effective_on,
+       SELECT l.account, l.earmark, e.effective_on, l.entry_seq / 1024 AS seq_block,
               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0) AS debit_usd,
               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0) AS credit_usd
          FROM journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq
-        GROUP BY l.account, l.earmark, e.effective_on
+        GROUP BY l.account, l.earmark, e.effective_on, l.entry_seq / 1024
      )
      SELECT COALESCE(f.account, b.account) AS account, COALESCE(f.earmark, b.earmark) AS earmark,
-            COALESCE(f.effective_on, b.effective_on)::text AS effective_on
+            COALESCE(f.effective_on, b.effective_on)::text AS effective_on,
+            COALESCE(f.seq_block, b.seq_block)::text AS seq_block
        FROM from_lines f
        FULL JOIN account_day_balances b
          ON b.account = f.account AND b.earmark = f.earmark AND b.effective_on = f.effective_on
+        AND b.seq_block = f.seq_block
       WHERE f.debit_usd IS DISTINCT FROM b.debit_usd OR f.credit_usd IS DISTINCT FROM b.credit_usd`,
   );
 }

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
@@ -52,8 +52,23 @@ const PRODUCT_VARIABLES = [
 
 export const BENCH_PUBLIC_LIMIT = '1000000000';
 
-/** Node options for the product (an experiment's V8 flags, say): BENCH_PRODUCT_NODE_ARGS. */
-const PRODUCT_NODE_ARGS = (process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node options for the product: those it is deployed with (the `start:prod` script, which the
+ * Docker image's CMD repeats), then an experiment's V8 flags from BENCH_PRODUCT_NODE_ARGS.
+ */
+const PRODUCT_NODE_ARGS = [
+  ...deployedNodeArgs(),
+  ...(process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
+
+/** The node options of `npm run start:prod` (`node …options dist/src/main.js`). */
+export function deployedNodeArgs() {
+  const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  const match = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/src\/main\.js$/.exec(script ?? '');
+  if (!match)
+    throw new Error(`package.json start:prod is not "node [options] dist/src/main.js": ${script}`);
+  return match[1].split(' ').filter(Boolean);
+}
 
 const traceModule = () => join(appRoot, 'bench/sql-trace.cjs');
 

@@ -9,6 +9,17 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * test compares pinned reports at points in several blocks with sums straight from the lines.
  * Existing balances are rebuilt from the lines in this migration's transaction.
  */
+/** The trigger's second statement, unchanged by this migration (RunningTotals, 0303). */
+const RUNNING_TOTALS = `INSERT INTO account_balances (account, earmark, debit_usd, credit_usd)
+        SELECT l.account, l.earmark,
+               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0),
+               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0)
+          FROM new_lines l
+         GROUP BY l.account, l.earmark
+        ON CONFLICT (account, earmark) DO UPDATE
+          SET debit_usd = account_balances.debit_usd + EXCLUDED.debit_usd,
+              credit_usd = account_balances.credit_usd + EXCLUDED.credit_usd;`;
+
 export class DayBalanceBlocks1764320000500 implements MigrationInterface {
   name = 'DayBalanceBlocks1764320000500';
 
@@ -37,15 +48,7 @@ export class DayBalanceBlocks1764320000500 implements MigrationInterface {
         ON CONFLICT (account, earmark, effective_on, seq_block) DO UPDATE
           SET debit_usd = account_day_balances.debit_usd + EXCLUDED.debit_usd,
               credit_usd = account_day_balances.credit_usd + EXCLUDED.credit_usd;
-        INSERT INTO account_balances (account, earmark, debit_usd, credit_usd)
-        SELECT l.account, l.earmark,
-               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0),
-               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0)
-          FROM new_lines l
-         GROUP BY l.account, l.earmark
-        ON CONFLICT (account, earmark) DO UPDATE
-          SET debit_usd = account_balances.debit_usd + EXCLUDED.debit_usd,
-              credit_usd = account_balances.credit_usd + EXCLUDED.credit_usd;
+        ${RUNNING_TOTALS}
         RETURN NULL;
       END
       $$`);
@@ -81,15 +84,7 @@ export class DayBalanceBlocks1764320000500 implements MigrationInterface {
         ON CONFLICT (account, earmark, effective_on) DO UPDATE
           SET debit_usd = account_day_balances.debit_usd + EXCLUDED.debit_usd,
               credit_usd = account_day_balances.credit_usd + EXCLUDED.credit_usd;
-        INSERT INTO account_balances (account, earmark, debit_usd, credit_usd)
-        SELECT l.account, l.earmark,
-               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0),
-               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0)
-          FROM new_lines l
-         GROUP BY l.account, l.earmark
-        ON CONFLICT (account, earmark) DO UPDATE
-          SET debit_usd = account_balances.debit_usd + EXCLUDED.debit_usd,
-              credit_usd = account_balances.credit_usd + EXCLUDED.credit_usd;
+        ${RUNNING_TOTALS}
         RETURN NULL;
       END
       $$`);

@@ -5,7 +5,7 @@
 // and any asOf) equal the sums worked straight from the journal lines.
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { Dec } from '#src/common/money/money.js';
+import { Dec, type Decimal } from '#src/common/money/money.js';
 import { DAY_BALANCE_BLOCK } from '#src/ledger/journal.entity.js';
 import { driftedDayBalances } from './support/ledger-invariants.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -137,8 +137,11 @@ describe('reports pinned across blocks of day balances', () => {
         GROUP BY l.account, l.earmark`,
       [asOf, asOfSeq],
     );
-    const byAccount = new Map<string, { debit: Dec; credit: Dec }>();
-    const byEarmark = new Map<string, { received: Dec; obligated: Dec; released: Dec }>();
+    const byAccount = new Map<string, { debit: Decimal; credit: Decimal }>();
+    const byEarmark = new Map<
+      string,
+      { received: Decimal; obligated: Decimal; released: Decimal }
+    >();
     for (const row of rows) {
       const account = byAccount.get(row.account) ?? { debit: new Dec(0), credit: new Dec(0) };
       account.debit = account.debit.plus(row.debit_by_date);
@@ -161,7 +164,7 @@ describe('reports pinned across blocks of day balances', () => {
   }
 });
 
-function cents(value: Dec | undefined): string {
+function cents(value: Decimal | undefined): string {
   return (value ?? new Dec(0)).toFixed(2);
 }
 

@@ -37,7 +37,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     : await EmbeddedPostgres.start(config.dataDir, 'API server');
   const target: DatabaseTarget = embedded
     ? { url: embedded.url, embedded: true }
-    : { url: config.databaseUrl!, embedded: false, replicaUrls: config.databaseReplicaUrls };
+    : { url: config.databaseUrl!, embedded: false };
   try {
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.register(config, target),

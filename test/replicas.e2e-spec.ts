@@ -348,6 +348,23 @@ describeWithClusters('read replicas (a real streaming replica)', () => {
       const page = await app.http().get(`/v1/ledger/entries?afterSeq=0&limit=1`).set(auditor);
       expect(page.body.nextAfterSeq).toBe(1);
     });
+
+    it('does not stop another API process from starting, which then reads on the primary', async () => {
+      // Nothing listens on port 1: the replica is down from the start.
+      const late = await startTestApp({
+        DATABASE_URL: cluster.primary.url(DATABASE),
+        DATABASE_REPLICA_URLS: `postgres://postgres@127.0.0.1:1/${DATABASE}`,
+        DATA_DIR: dataDir,
+      });
+      try {
+        const payment = await payUsd((await f.donor()).id, '56.78');
+        const report = await late.http().get('/v1/reports/trial-balance').set(auditor);
+        expect(report.status).toBe(200);
+        expect(report.body.asOfSeq).toBe(Number(payment.journalEntrySeq));
+      } finally {
+        await late.close();
+      }
+    });
   });
 });
 

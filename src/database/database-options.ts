@@ -10,11 +10,6 @@ export interface DatabaseTarget {
   url: string;
   /** PGlite answers one connection at a time; a real server gets a pool. */
   embedded: boolean;
-  /**
-   * Streaming replicas of `url` for the reads that ReadReplicas routes to them; none for the
-   * command line, which only writes and migrates.
-   */
-  replicaUrls?: readonly string[];
 }
 
 /**
@@ -64,7 +59,6 @@ export function buildDataSourceOptions(
   return {
     type: 'postgres',
     url: target.url,
-    ...replication(target),
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
@@ -102,28 +96,5 @@ export function buildDataSourceOptions(
           // The client's own limit, a second after the server's, for when no answer can come.
           query_timeout: config.statementTimeoutMs + 1_000,
         },
-  };
-}
-
-type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
-
-/**
- * TypeORM's replication (still "master" and "slaves" in 1.1). Every pool, replica or primary, is
- * built with the same `extra` options, so replicas get the primary's pool size and timeouts.
- * `defaultMode: 'master'` matters: TypeORM's own default sends every SELECT that a query builder
- * or repository runs outside a transaction to a replica (the audit trail's listing, a donor read
- * back right after its creation, any future key lookup written as `findOne`), where a write of a
- * moment ago may not be replayed yet. Only reads that ask for a replica explicitly (through
- * ReadReplicas) get one.
- */
-function replication(target: DatabaseTarget): Pick<PostgresOptions, 'replication'> {
-  const replicaUrls = target.embedded ? [] : (target.replicaUrls ?? []);
-  if (replicaUrls.length === 0) return {};
-  return {
-    replication: {
-      master: { url: target.url },
-      slaves: replicaUrls.map((url) => ({ url })),
-      defaultMode: 'master',
-    },
   };
 }

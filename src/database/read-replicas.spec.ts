@@ -1,23 +1,34 @@
 // Proves the routing rules of docs/decisions/0017-read-replicas.md without a server: which server
-// a read goes to, when the primary is asked again, that every snapshot is read-only, and that the
-// data source's options send nothing to a replica unless asked.
+// a read goes to, when the primary is asked again, that every snapshot is read-only, that a
+// replica that cannot be opened neither stops the API nor slows every read, and that the primary's
+// data source declares no replicas.
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { loadConfig } from '#src/config/config.js';
 import { buildDataSourceOptions } from '#src/database/database-options.js';
-import { ReadReplicas, type ReadServer } from '#src/database/read-replicas.js';
+import { ReadReplicas, REPLICA_RETRY_MS, type ReadServer } from '#src/database/read-replicas.js';
 
 const PRIMARY = 'postgres://ledger@db-primary/ledger';
 const REPLICA = 'postgres://ledger@db-replica/ledger';
 
-/** A data source that records each query runner's mode, isolation level and statements. */
-function fakeDataSource() {
-  const runners: { mode: string; isolation: string; statements: string[]; released: boolean }[] =
-    [];
+interface Runner {
+  server: ReadServer;
+  isolation: string;
+  statements: string[];
+  released: boolean;
+}
+
+/** A data source that records each query runner's server, isolation level and statements. */
+function fakeDataSource(server: ReadServer, runners: Runner[]) {
   const dataSource = {
-    createQueryRunner(mode: string) {
-      const runner = { mode, isolation: '', statements: [] as string[], released: false };
+    isInitialized: true,
+    destroyed: false,
+    async destroy() {
+      this.destroyed = true;
+    },
+    createQueryRunner() {
+      const runner: Runner = { server, isolation: '', statements: [], released: false };
       runners.push(runner);
       const manager = {
         query: async (text: string) => {
@@ -37,13 +48,32 @@ function fakeDataSource() {
       };
     },
   };
-  return { dataSource: dataSource as unknown as DataSource, runners };
+  return dataSource;
 }
 
-function router(replicaUrls: string) {
-  const fake = fakeDataSource();
+/**
+ * ReadReplicas on a fake primary and fake replicas; `openFails` lists the failures to open a
+ * replica, one per attempt, before it opens.
+ */
+function router(replicaUrls: string, openFails: unknown[] = []) {
+  const runners: Runner[] = [];
+  const opened: string[] = [];
+  const replicaSources: ReturnType<typeof fakeDataSource>[] = [];
   const config = loadConfig({ DATABASE_URL: PRIMARY, DATABASE_REPLICA_URLS: replicaUrls });
-  return { replicas: new ReadReplicas(fake.dataSource, config), runners: fake.runners };
+  const openReplica = async (url: string) => {
+    opened.push(url);
+    const failure = openFails.shift();
+    if (failure !== undefined) throw failure;
+    const source = fakeDataSource('replica', runners);
+    replicaSources.push(source);
+    return source as unknown as DataSource;
+  };
+  const replicas = new ReadReplicas(
+    fakeDataSource('primary', runners) as unknown as DataSource,
+    config,
+    openReplica,
+  );
+  return { replicas, runners, opened, replicaSources };
 }
 
 /** A read that answers with the server it ran on, or fails there as told. */
@@ -62,17 +92,18 @@ beforeAll(() => Logger.overrideLogger(false));
 
 describe('ReadReplicas without DATABASE_REPLICA_URLS', () => {
   it('reads on the primary, in one read-only REPEATABLE READ snapshot', async () => {
-    const fake = fakeDataSource();
-    const replicas = new ReadReplicas(fake.dataSource, loadConfig({ DATABASE_URL: PRIMARY }));
+    const { replicas, runners, opened } = router('');
+    replicas.onApplicationBootstrap();
     await expect(replicas.snapshot(readFailingOn({}))).resolves.toBe('primary');
-    expect(fake.runners).toEqual([
+    expect(runners).toEqual([
       {
-        mode: 'master',
+        server: 'primary',
         isolation: 'REPEATABLE READ',
         statements: ['SET TRANSACTION READ ONLY'],
         released: true,
       },
     ]);
+    expect(opened).toEqual([]);
   });
 
   it('raises the primary refusal as it is', async () => {
@@ -86,8 +117,8 @@ describe('ReadReplicas with a replica', () => {
   it('answers from the replica alone when it answers', async () => {
     const { replicas, runners } = router(REPLICA);
     await expect(replicas.snapshot(readFailingOn({}))).resolves.toBe('replica');
-    expect(runners.map((r) => [r.mode, r.statements, r.released])).toEqual([
-      ['slave', ['SET TRANSACTION READ ONLY'], true],
+    expect(runners.map((r) => [r.server, r.isolation, r.statements, r.released])).toEqual([
+      ['replica', 'REPEATABLE READ', ['SET TRANSACTION READ ONLY'], true],
     ]);
   });
 
@@ -95,7 +126,7 @@ describe('ReadReplicas with a replica', () => {
     const { replicas, runners } = router(REPLICA);
     const behind = DomainError.validation([{ field: 'asOfSeq', message: 'after the head' }]);
     await expect(replicas.snapshot(readFailingOn({ replica: behind }))).resolves.toBe('primary');
-    expect(runners.map((r) => r.mode)).toEqual(['slave', 'master']);
+    expect(runners.map((r) => r.server)).toEqual(['replica', 'primary']);
   });
 
   it('raises the primary refusal when both refuse', async () => {
@@ -119,7 +150,7 @@ describe('ReadReplicas with a replica', () => {
   ])('reads on the primary when %s', async (_case, failure) => {
     const { replicas, runners } = router(REPLICA);
     await expect(replicas.snapshot(readFailingOn({ replica: failure }))).resolves.toBe('primary');
-    expect(runners.map((r) => r.mode)).toEqual(['slave', 'master']);
+    expect(runners.map((r) => r.server)).toEqual(['replica', 'primary']);
   });
 
   it.each([
@@ -129,7 +160,7 @@ describe('ReadReplicas with a replica', () => {
   ])('does not repeat %s on the primary', async (_case, failure) => {
     const { replicas, runners } = router(REPLICA);
     await expect(replicas.snapshot(readFailingOn({ replica: failure }))).rejects.toBe(failure);
-    expect(runners.map((r) => r.mode)).toEqual(['slave']);
+    expect(runners.map((r) => r.server)).toEqual(['replica']);
   });
 
   it('reads on the primary when the replica answer is not accepted', async () => {
@@ -138,34 +169,73 @@ describe('ReadReplicas with a replica', () => {
       acceptFromReplica: (server) => server !== 'replica',
     });
     await expect(read).resolves.toBe('primary');
-    expect(runners.map((r) => r.mode)).toEqual(['slave', 'master']);
+    expect(runners.map((r) => r.server)).toEqual(['replica', 'primary']);
   });
 });
 
-describe('buildDataSourceOptions and replicas', () => {
-  const config = loadConfig({ DATABASE_URL: PRIMARY, DATABASE_REPLICA_URLS: REPLICA });
+describe('ReadReplicas with a replica that cannot be opened', () => {
+  afterEach(() => jest.restoreAllMocks());
 
-  it('declares the replicas, and keeps reads that do not ask for one on the primary', () => {
-    const options = buildDataSourceOptions(config, {
-      url: PRIMARY,
-      embedded: false,
-      replicaUrls: [REPLICA, `${REPLICA}2`],
-    });
-    expect(options).toMatchObject({
-      replication: {
-        master: { url: PRIMARY },
-        slaves: [{ url: REPLICA }, { url: `${REPLICA}2` }],
-        defaultMode: 'master',
-      },
-    });
+  it.each([
+    ['refuses connections', socketError('ECONNREFUSED')],
+    [
+      'refuses the credentials',
+      Object.assign(new Error('password authentication failed'), { code: '28P01' }),
+    ],
+  ])('starts, and reads on the primary while the replica %s', async (_case, failure) => {
+    const { replicas, runners, opened } = router(REPLICA, [failure]);
+    replicas.onApplicationBootstrap();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(replicas.snapshot(readFailingOn({}))).resolves.toBe('primary');
+    expect(runners.map((r) => r.server)).toEqual(['primary']);
+    expect(opened).toEqual([REPLICA]);
   });
 
-  it('declares no replication for the command line or the embedded database', () => {
+  it('leaves a failed replica alone for REPLICA_RETRY_MS, then uses it again once it opens', async () => {
+    let now = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    const { replicas, runners, opened } = router(REPLICA, [socketError('ECONNREFUSED')]);
+    await expect(replicas.snapshot(readFailingOn({}))).resolves.toBe('primary');
+    now += REPLICA_RETRY_MS - 1;
+    await expect(replicas.snapshot(readFailingOn({}))).resolves.toBe('primary');
+    expect(opened).toHaveLength(1);
+    now += 1;
+    await expect(replicas.snapshot(readFailingOn({}))).resolves.toBe('replica');
+    await expect(replicas.snapshot(readFailingOn({}))).resolves.toBe('replica');
+    expect(opened).toHaveLength(2);
+    expect(runners.map((r) => r.server)).toEqual(['primary', 'primary', 'replica', 'replica']);
+  });
+
+  it('leaves a replica that failed a read alone too, and reads the other replica', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    const { replicas, runners } = router(`${REPLICA},${REPLICA}2`);
+    const failure = queryError('57P01');
+    let failed = false;
+    const read = async (_manager: EntityManager, server: ReadServer) => {
+      if (server === 'replica' && !failed) {
+        failed = true;
+        throw failure;
+      }
+      return server;
+    };
+    await expect(replicas.snapshot(read)).resolves.toBe('primary');
+    await expect(replicas.snapshot(read)).resolves.toBe('replica');
+    expect(runners.map((r) => r.server)).toEqual(['replica', 'primary', 'replica']);
+  });
+
+  it('closes the replicas it opened when the application stops', async () => {
+    const { replicas, replicaSources } = router(REPLICA);
+    await replicas.snapshot(readFailingOn({}));
+    await replicas.onModuleDestroy();
+    expect(replicaSources.map((source) => source.destroyed)).toEqual([true]);
+  });
+});
+
+describe('buildDataSourceOptions', () => {
+  it('declares no replication: only ReadReplicas opens replicas, so nothing else reads one', () => {
+    const config = loadConfig({ DATABASE_URL: PRIMARY, DATABASE_REPLICA_URLS: REPLICA });
     expect(buildDataSourceOptions(config, { url: PRIMARY, embedded: false })).not.toHaveProperty(
       'replication',
     );
-    expect(
-      buildDataSourceOptions(config, { url: PRIMARY, embedded: true, replicaUrls: [REPLICA] }),
-    ).not.toHaveProperty('replication');
   });
 });

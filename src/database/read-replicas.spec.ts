@@ -68,10 +68,14 @@ function router(replicaUrls: string, openFails: unknown[] = []) {
     replicaSources.push(source);
     return source as unknown as DataSource;
   };
-  const replicas = new ReadReplicas(
+  class FakeReplicas extends ReadReplicas {
+    protected override openReplica(url: string): Promise<DataSource> {
+      return openReplica(url);
+    }
+  }
+  const replicas = new FakeReplicas(
     fakeDataSource('primary', runners) as unknown as DataSource,
     config,
-    openReplica,
   );
   return { replicas, runners, opened, replicaSources };
 }

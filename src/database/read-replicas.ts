@@ -4,17 +4,17 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
-  Optional,
 } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '#src/common/errors/domain-error.js';
+import { isDatabaseUnavailable } from '#src/common/errors/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
 import { buildDataSourceOptions } from '#src/database/database-options.js';
 
 /** Which server answered a read: a streaming replica, or the primary. */
 export type ReadServer = 'replica' | 'primary';
 
-export interface ReplicaReadOptions<T> {
+interface ReplicaReadOptions<T> {
   /**
    * Whether a replica's result is the answer the primary would give. A result refused here is
    * read again on the primary: a journal page that reaches the replica's end, say, may end early.
@@ -22,21 +22,8 @@ export interface ReplicaReadOptions<T> {
   acceptFromReplica?: (result: T) => boolean;
 }
 
-/**
- * SQLSTATEs and socket errors after which a replica's read is worth repeating on the primary:
- * the replica is unreachable, shutting down, or cancelled the snapshot for a conflict with
- * recovery (40001 on a standby, when replay needs rows the snapshot still sees). A statement
- * timeout is not among them: a report too slow for a replica would be as slow on the primary.
- */
-const REPLICA_FAILURES = new Set(['40001', '57P01', '57P02', '57P03', '53300']);
-const SOCKET_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
-
 /** How long a replica that could not answer is left alone before a read tries it again. */
 export const REPLICA_RETRY_MS = 5_000;
-
-/** Opens a data source on a replica's URL: the primary's options, its own pool (the default). */
-export type OpenReplica = (url: string) => Promise<DataSource>;
-export const OPEN_REPLICA = Symbol('OPEN_REPLICA');
 
 interface Replica {
   url: string;
@@ -65,12 +52,10 @@ interface Replica {
 export class ReadReplicas implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReadReplicas.name);
   private readonly replicas: Replica[];
-  private readonly openReplica: OpenReplica;
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) config: AppConfig,
-    @Optional() @Inject(OPEN_REPLICA) openReplica?: OpenReplica,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.replicas = config.databaseReplicaUrls.map((url, index) => ({
       url,
@@ -78,13 +63,14 @@ export class ReadReplicas implements OnApplicationBootstrap, OnModuleDestroy {
       source: null,
       downUntil: 0,
     }));
-    this.openReplica =
-      openReplica ??
-      ((url) =>
-        new DataSource({
-          ...buildDataSourceOptions(config, { url, embedded: false }),
-          migrations: [],
-        }).initialize());
+  }
+
+  /** A data source on a replica: the primary's options and pool settings, a pool of its own. */
+  protected openReplica(url: string): Promise<DataSource> {
+    return new DataSource({
+      ...buildDataSourceOptions(this.config, { url, embedded: false }),
+      migrations: [],
+    }).initialize();
   }
 
   /** Opens every replica's pool, without waiting: a replica that is down is tried again later. */
@@ -177,20 +163,19 @@ async function readOn<T>(
   }
 }
 
+/**
+ * Failures after which a replica's read is worth repeating on the primary: the replica cannot be
+ * reached or is shutting down (what the API answers 503 for, and any connection exception), or
+ * it cancelled the snapshot for a conflict with recovery (40001 on a standby, when replay needs
+ * rows the snapshot still sees). A statement timeout is not among them: a report too slow for a
+ * replica would be as slow on the primary.
+ */
 function isReplicaFailure(error: unknown): boolean {
-  const candidate = error as {
-    code?: unknown;
-    driverError?: { code?: unknown };
-    message?: unknown;
-  };
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | null;
   const code = candidate?.driverError?.code ?? candidate?.code;
-  if (typeof code === 'string' && (REPLICA_FAILURES.has(code) || code.startsWith('08')))
-    return true;
-  if (typeof code === 'string' && SOCKET_FAILURES.has(code)) return true;
-  const message = typeof candidate?.message === 'string' ? candidate.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|connection error/i.test(
-    message,
-  );
+  if (code === '57014') return false;
+  if (code === '40001' || (typeof code === 'string' && code.startsWith('08'))) return true;
+  return isDatabaseUnavailable(error);
 }
 
 /** The kind, SQLSTATE and message of a failure; never a statement's parameters. */

@@ -3,10 +3,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RequestHandler } from 'express';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import proxyAddr from 'proxy-addr';
-import { RateLimitedError } from '#src/common/errors/domain-error.js';
+import { DomainError, RateLimitedError } from '#src/common/errors/domain-error.js';
 import { ErrorCode } from '#src/common/errors/error-code.js';
-import { buildProblem, PROBLEM_CONTENT_TYPE } from '#src/common/errors/problem.js';
-import { isDatabaseUnavailable } from '#src/common/errors/problem.filter.js';
+import { PROBLEM_CONTENT_TYPE } from '#src/common/errors/problem.js';
+import { problemFor } from '#src/common/errors/problem.filter.js';
 import { requestIdOf } from '#src/common/http/request-id.js';
 import { ReceiptsService } from '#src/receipts/receipts.service.js';
 
@@ -108,50 +108,22 @@ async function answer(
   headers: Record<string, string>,
   res: ServerResponse,
 ): Promise<number> {
-  const extras = { instance: url, requestId };
   try {
     const outcome = await receipts.verifyPublic(code, address);
     if (outcome instanceof RateLimitedError) {
       headers['Retry-After'] = String(outcome.retryAfterSeconds);
-      return send(res, headers, buildProblem(outcome.code, outcome.message, extras));
+      return send(res, headers, problemFor(outcome, url, requestId));
     }
     if (outcome === null) {
-      return send(
-        res,
-        headers,
-        buildProblem(
-          ErrorCode.NOT_FOUND,
-          `Receipt with verification code ${code.slice(0, 64)} was not found`,
-          extras,
-        ),
-      );
+      const missing = DomainError.notFound('Receipt with verification code', code.slice(0, 64));
+      return send(res, headers, problemFor(missing, url, requestId));
     }
     return send(res, headers, outcome, 200);
   } catch (error) {
-    if (isDatabaseUnavailable(error)) {
-      return send(
-        res,
-        headers,
-        buildProblem(
-          ErrorCode.SERVICE_UNAVAILABLE,
-          'The database cannot be reached; retry later.',
-          extras,
-        ),
-      );
-    }
-    logger.error(
-      { err: String(error), requestId, code: ErrorCode.INTERNAL_ERROR },
-      'request failed',
-    );
-    return send(
-      res,
-      headers,
-      buildProblem(
-        ErrorCode.INTERNAL_ERROR,
-        `An unexpected error occurred; quote request id ${requestId} when reporting it.`,
-        extras,
-      ),
-    );
+    const problem = problemFor(error, url, requestId);
+    if (problem.code === ErrorCode.INTERNAL_ERROR)
+      logger.error({ err: String(error), requestId, code: problem.code }, 'request failed');
+    return send(res, headers, problem);
   }
 }
 

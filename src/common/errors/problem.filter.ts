@@ -45,7 +45,7 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<Request & { id?: string }>();
     const response = http.getResponse<Response>();
     const requestId = request.id === undefined ? undefined : String(request.id);
-    const problem = this.toProblem(exception, request.originalUrl ?? request.url, requestId);
+    const problem = problemFor(exception, request.originalUrl ?? request.url, requestId);
     // Every VALIDATION_FAILED names what is at fault; a refusal from the router itself (a path
     // that does not decode as UTF-8, say) carries no field, so it names the path.
     if (problem.code === ErrorCode.VALIDATION_FAILED && !problem.errors?.length) {
@@ -64,33 +64,38 @@ export class ProblemFilter implements ExceptionFilter {
       response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
+}
 
-  private toProblem(exception: unknown, instance: string, requestId?: string): Problem {
-    const extras = { instance, requestId };
-    if (exception instanceof DomainError) {
-      return buildProblem(exception.code, exception.message, {
-        ...extras,
-        errors: exception.errors,
-      });
-    }
-    if (exception instanceof HttpException) return fromHttpException(exception, extras);
-    if (isDatabaseUnavailable(exception)) {
-      return buildProblem(
-        ErrorCode.SERVICE_UNAVAILABLE,
-        'The database cannot be reached; retry later.',
-        extras,
-      );
-    }
-    if (exception instanceof QueryFailedError) {
-      const mapped = fromConstraintViolation(exception);
-      if (mapped) return buildProblem(mapped.code, mapped.detail, extras);
-    }
+/**
+ * The problem document for any error: a domain error as it says, an HTTP exception by its
+ * status, a lost database as 503, a constraint violation by its mapping, anything else as a 500
+ * that names the request id. The filter and the public receipt fast path both answer with it.
+ */
+export function problemFor(exception: unknown, instance: string, requestId?: string): Problem {
+  const extras = { instance, requestId };
+  if (exception instanceof DomainError) {
+    return buildProblem(exception.code, exception.message, {
+      ...extras,
+      errors: exception.errors,
+    });
+  }
+  if (exception instanceof HttpException) return fromHttpException(exception, extras);
+  if (isDatabaseUnavailable(exception)) {
     return buildProblem(
-      ErrorCode.INTERNAL_ERROR,
-      `An unexpected error occurred; quote request id ${requestId ?? 'unknown'} when reporting it.`,
+      ErrorCode.SERVICE_UNAVAILABLE,
+      'The database cannot be reached; retry later.',
       extras,
     );
   }
+  if (exception instanceof QueryFailedError) {
+    const mapped = fromConstraintViolation(exception);
+    if (mapped) return buildProblem(mapped.code, mapped.detail, extras);
+  }
+  return buildProblem(
+    ErrorCode.INTERNAL_ERROR,
+    `An unexpected error occurred; quote request id ${requestId ?? 'unknown'} when reporting it.`,
+    extras,
+  );
 }
 
 interface Mapped {

@@ -1,10 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { APPROVAL_ACTIONS, type ApprovalAction } from '#src/approvals/approval.entity.js';
+import {
+  APPROVAL_ACTIONS,
+  APPROVAL_OUTCOMES,
+  type ApprovalAction,
+} from '#src/approvals/approval.entity.js';
 import { PageQuery } from '#src/common/http/pagination.js';
 import { Trim } from '#src/common/validation.js';
 
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export const APPROVAL_STATUSES = ['pending', ...APPROVAL_OUTCOMES] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /**

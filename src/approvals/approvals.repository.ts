@@ -71,9 +71,13 @@ export async function insertApprovalRequest(
   manager: EntityManager,
   draft: ApprovalRequestDraft,
 ): Promise<ApprovalRequestRow> {
-  const [{ id }] = (await manager.query(
+  // A new request has no decision yet: the row is returned as SELECT_VIEW would read it.
+  const [row] = (await manager.query(
     `INSERT INTO approval_requests (action, payment_id, pledge_id, reason, effective_on, requested_by)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+     VALUES ($1, $2, $3, $4, $5, $6)
+     RETURNING id, action, payment_id, pledge_id, reason, effective_on::text AS effective_on, requested_by,
+               requested_at, NULL::text AS outcome, NULL::uuid AS decided_by, NULL::timestamptz AS decided_at,
+               NULL::text AS decision_reason`,
     [
       draft.action,
       draft.paymentId,
@@ -82,8 +86,8 @@ export async function insertApprovalRequest(
       draft.effectiveOn,
       draft.requestedBy,
     ],
-  )) as { id: string }[];
-  return (await findApprovalRequest(manager, id))!;
+  )) as ApprovalRequestRow[];
+  return row;
 }
 
 export async function insertApprovalDecision(
@@ -95,10 +99,10 @@ export async function insertApprovalDecision(
     decidedBy: string;
     reason: string | null;
   },
-): Promise<void> {
-  await manager.query(
+): Promise<{ decided_at: Date }> {
+  const [row] = (await manager.query(
     `INSERT INTO approval_decisions (request_id, requested_by, outcome, decided_by, reason)
-     VALUES ($1, $2, $3, $4, $5)`,
+     VALUES ($1, $2, $3, $4, $5) RETURNING decided_at`,
     [
       decision.requestId,
       decision.requestedBy,
@@ -106,7 +110,8 @@ export async function insertApprovalDecision(
       decision.decidedBy,
       decision.reason,
     ],
-  );
+  )) as { decided_at: Date }[];
+  return row;
 }
 
 /** Requests in the order they were made, optionally only those of one status. */

@@ -100,7 +100,7 @@ export class ApprovalsService {
       if (actor.apiKeyId === null) {
         throw new DomainError(ErrorCode.FORBIDDEN, 'A decision must be made with an API key');
       }
-      await insertApprovalDecision(manager, {
+      const { decided_at } = await insertApprovalDecision(manager, {
         requestId: id,
         requestedBy: request.requested_by,
         outcome: 'rejected',
@@ -112,8 +112,14 @@ export class ApprovalsService {
         resourceType: 'approval_request',
         resourceId: id,
       });
-      const decided = await findApprovalRequest(manager, id);
-      return { status: 200, body: toApprovalRequestResponse(decided!) };
+      const decided: ApprovalRequestRow = {
+        ...request,
+        outcome: 'rejected',
+        decided_by: actor.apiKeyId,
+        decided_at,
+        decision_reason: reason,
+      };
+      return { status: 200, body: toApprovalRequestResponse(decided) };
     });
   }
 

@@ -62,7 +62,7 @@ const PRODUCT_NODE_ARGS = [
 ];
 
 /** The node options of `npm run start:prod` (`node …options dist/src/main.js`). */
-export function deployedNodeArgs() {
+function deployedNodeArgs() {
   const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
   const match = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/src\/main\.js$/.exec(script ?? '');
   if (!match)

@@ -80,6 +80,6 @@ function isPublicDataRoute(request: Request): boolean {
 }
 
 /** The client's address as Express gives it (`TRUST_PROXY` decides whether proxies may name it). */
-export function clientAddress(request: Request): string {
+function clientAddress(request: Request): string {
   return request.ip ?? request.socket.remoteAddress ?? 'unknown';
 }

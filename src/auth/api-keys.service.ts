@@ -37,7 +37,7 @@ export interface CreateApiKeyInput {
 }
 
 /** The key behind a request, as the guard needs it. */
-export interface AuthenticatedKey {
+interface AuthenticatedKey {
   id: string;
   role: Role;
   donorId: string | null;

@@ -71,7 +71,7 @@ export class RateLimits implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  get publicPerMinute(): number {
+  private get publicPerMinute(): number {
     return this.config.publicRequestsPerMinute;
   }
 

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import pg from 'pg';
 import { JournalService } from '#src/ledger/journal.service.js';
 import { copyPgliteTemplate } from './global-setup.js';
 import { Factories } from './support/factories.js';
@@ -22,6 +21,7 @@ import {
   receiptYears,
   unbalancedEntries,
 } from './support/ledger-invariants.js';
+import { withClient } from './support/pg-cluster.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const run = promisify(execFile);
@@ -324,7 +324,7 @@ describe('import pledges', () => {
   it('writes in batches exactly what the API posts line by line, refusals included', async () => {
     const marker = `SAME-${randomUUID().slice(0, 8)}`;
     const amounts = ['300.00', '300.00', '400.00', '50.00'];
-    const { batchPledge, apiPledge, batchIds, apiAnswers } = await withApp(async (t) => {
+    const { batchPledge, apiPledge, apiAnswers } = await withApp(async (t) => {
       const f = await Factories.create(t);
       const terms = {
         donorId: donors[5],
@@ -349,7 +349,6 @@ describe('import pledges', () => {
       return {
         batchPledge: twins[0].id,
         apiPledge: twins[1].id,
-        batchIds: [] as string[],
         apiAnswers: answers,
       };
     });
@@ -379,7 +378,7 @@ describe('import pledges', () => {
       `line 8: ${apiAnswers[3].body.code}: ${apiAnswers[3].body.detail}`,
     );
     const outcomes = readOutcomes(out).filter((_, i) => i % 2 === 0);
-    batchIds.push(...outcomes.slice(0, 3).map((row) => row.id));
+    const batchIds = outcomes.slice(0, 3).map((row) => row.id);
     await withApp(async (t) => {
       const f = await Factories.create(t);
       const read = async (id: string) =>
@@ -522,11 +521,5 @@ async function provisionDatabase(): Promise<{
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query(text));
 }

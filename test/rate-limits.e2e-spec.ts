@@ -122,6 +122,16 @@ describe('rate limits and the public receipt fast path', () => {
 
   const get = (path: string, address: string) =>
     counted(t.http().get(path).set('X-Forwarded-For', address));
+  const withKey = (app: TestApp, address: string, key: string, path = '/v1/donors') =>
+    counted(
+      app.http().get(path).set('X-Forwarded-For', address).set('Authorization', `Bearer ${key}`),
+    );
+  /** This minute's rows of `bucket` in rate_limit_hits. */
+  const hitsOf = (bucket: string) =>
+    t.sql<{ hits: number }>(
+      `SELECT hits FROM rate_limit_hits WHERE bucket = $1 AND window_start = date_trunc('minute', now())`,
+      [bucket],
+    );
 
   beforeAll(async () => {
     t = await startTestApp(LIMITED);
@@ -394,11 +404,7 @@ describe('rate limits and the public receipt fast path', () => {
       expect((await get('/v1/public/signing-keys', `${address}, 10.0.0.1, 10.0.0.2`)).status).toBe(
         200,
       );
-      const rows = await t.sql<{ hits: number }>(
-        `SELECT hits FROM rate_limit_hits WHERE bucket = $1 AND window_start = date_trunc('minute', now())`,
-        [`public:${address}`],
-      );
-      expect(rows).toEqual([{ hits: 2 }]);
+      expect(await hitsOf(`public:${address}`)).toEqual([{ hits: 2 }]);
     });
   });
 
@@ -422,38 +428,28 @@ describe('rate limits and the public receipt fast path', () => {
       auditorKey = await t.createKey('auditor');
     });
 
-    const withKey = (address: string, key: string, path = '/v1/donors') =>
-      counted(
-        t.http().get(path).set('X-Forwarded-For', address).set('Authorization', `Bearer ${key}`),
-      );
     const countOf = async (table: string) =>
       Number((await t.sql<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0].n);
     const auditCount = () => countOf('audit_events');
     const donorCount = () => countOf('donors');
-    const failuresOf = async (address: string) =>
-      (
-        await t.sql<{ hits: number }>(
-          `SELECT hits FROM rate_limit_hits WHERE bucket = $1 AND window_start = date_trunc('minute', now())`,
-          [`auth:${address}`],
-        )
-      )[0]?.hits;
+    const failuresOf = async (address: string) => (await hitsOf(`auth:${address}`))[0]?.hits;
 
     it('answers 401 until the limit, then 429 to every further failure from that address only', async () => {
       await freshWindow();
       const address = nextAddress();
       const wrongKey = `${f.financeKey.slice(0, -4)}AAAA`;
-      expectProblem(await withKey(address, wrongKey), 401, 'UNAUTHENTICATED');
+      expectProblem(await withKey(t, address, wrongKey), 401, 'UNAUTHENTICATED');
       // Requests without a key are refused but do not count: were they counted, the next two
       // failures would already be over the limit.
       for (let i = 0; i < 5; i++) {
         expectProblem(await get('/v1/donors', address), 401, 'UNAUTHENTICATED');
       }
-      expectProblem(await withKey(address, 'not-a-key-at-all'), 401, 'UNAUTHENTICATED');
-      expectProblem(await withKey(address, revokedKey), 401, 'UNAUTHENTICATED');
+      expectProblem(await withKey(t, address, 'not-a-key-at-all'), 401, 'UNAUTHENTICATED');
+      expectProblem(await withKey(t, address, revokedKey), 401, 'UNAUTHENTICATED');
 
       const before = { audit: await auditCount(), donors: await donorCount() };
       for (const key of [wrongKey, 'not-a-key-at-all', revokedKey]) {
-        const refused = await withKey(address, key);
+        const refused = await withKey(t, address, key);
         expectRetryAfter(refused);
         expect(refused.body.detail).toMatch(/failed authentications/);
       }
@@ -473,13 +469,13 @@ describe('rate limits and the public receipt fast path', () => {
       // Decision 0018: a valid key from the address is still served, so that bad keys sent from a
       // shared address cannot lock everyone behind it out. No key is still 401, public routes
       // still answer, and another address has a count of its own.
-      expect((await withKey(address, f.financeKey)).status).toBe(200);
-      expect((await withKey(address, auditorKey, '/v1/audit-events')).status).toBe(200);
+      expect((await withKey(t, address, f.financeKey)).status).toBe(200);
+      expect((await withKey(t, address, auditorKey, '/v1/audit-events')).status).toBe(200);
       expectProblem(await get('/v1/donors', address), 401, 'UNAUTHENTICATED');
       expect((await get('/v1/public/signing-keys', address)).status).toBe(200);
       const elsewhere = nextAddress();
-      expectProblem(await withKey(elsewhere, wrongKey), 401, 'UNAUTHENTICATED');
-      expect((await withKey(elsewhere, f.financeKey)).status).toBe(200);
+      expectProblem(await withKey(t, elsewhere, wrongKey), 401, 'UNAUTHENTICATED');
+      expect((await withKey(t, elsewhere, f.financeKey)).status).toBe(200);
     });
 
     it('answers exactly the limit of 401s to a concurrent burst of wrong keys', async () => {
@@ -488,23 +484,23 @@ describe('rate limits and the public receipt fast path', () => {
       const statuses = await Promise.all(
         Array.from(
           { length: 8 * FAILED_AUTH_LIMIT },
-          async (_, i) => (await withKey(address, `guess-${i}`)).status,
+          async (_, i) => (await withKey(t, address, `guess-${i}`)).status,
         ),
       );
       expect(statuses.filter((status) => status === 401)).toHaveLength(FAILED_AUTH_LIMIT);
       expect(statuses.filter((status) => status === 429)).toHaveLength(7 * FAILED_AUTH_LIMIT);
-      expectRetryAfter(await withKey(address, 'one-guess-more'));
-      expect((await withKey(address, f.financeKey)).status).toBe(200);
+      expectRetryAfter(await withKey(t, address, 'one-guess-more'));
+      expect((await withKey(t, address, f.financeKey)).status).toBe(200);
     });
 
     it('never counts a valid key', async () => {
       await freshWindow();
       const address = nextAddress();
       for (let i = 0; i < FAILED_AUTH_LIMIT * 3; i++) {
-        expect((await withKey(address, f.financeKey)).status).toBe(200);
+        expect((await withKey(t, address, f.financeKey)).status).toBe(200);
       }
-      expectProblem(await withKey(address, 'wrong'), 401, 'UNAUTHENTICATED');
-      expect((await withKey(address, f.financeKey)).status).toBe(200);
+      expectProblem(await withKey(t, address, 'wrong'), 401, 'UNAUTHENTICATED');
+      expect((await withKey(t, address, f.financeKey)).status).toBe(200);
     });
   });
 
@@ -555,21 +551,13 @@ describe('rate limits and the public receipt fast path', () => {
     itOnServer('adds up the failed authentications of both processes', async () => {
       await freshWindow();
       const address = nextAddress();
-      const on = (app: TestApp, key: string) =>
-        counted(
-          app
-            .http()
-            .get('/v1/donors')
-            .set('X-Forwarded-For', address)
-            .set('Authorization', `Bearer ${key}`),
-        );
-      expectProblem(await on(t, 'wrong-1'), 401, 'UNAUTHENTICATED');
-      expectProblem(await on(b, 'wrong-2'), 401, 'UNAUTHENTICATED');
-      expectProblem(await on(b, 'wrong-3'), 401, 'UNAUTHENTICATED');
-      expectRetryAfter(await on(t, 'wrong-4'));
-      expectRetryAfter(await on(b, 'wrong-5'));
-      expect((await on(t, f.financeKey)).status).toBe(200);
-      expect((await on(b, f.financeKey)).status).toBe(200);
+      expectProblem(await withKey(t, address, 'wrong-1'), 401, 'UNAUTHENTICATED');
+      expectProblem(await withKey(b, address, 'wrong-2'), 401, 'UNAUTHENTICATED');
+      expectProblem(await withKey(b, address, 'wrong-3'), 401, 'UNAUTHENTICATED');
+      expectRetryAfter(await withKey(t, address, 'wrong-4'));
+      expectRetryAfter(await withKey(b, address, 'wrong-5'));
+      expect((await withKey(t, address, f.financeKey)).status).toBe(200);
+      expect((await withKey(b, address, f.financeKey)).status).toBe(200);
     });
   });
 });

@@ -12,9 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dec } from '#src/common/money/money.js';
-import pg from 'pg';
+import { sleep } from './support/child-api.js';
 import { Factories } from './support/factories.js';
-import { type PgCluster, postgresBinDir, startPgCluster } from './support/pg-cluster.js';
+import {
+  type PgCluster,
+  postgresBinDir,
+  startPgCluster,
+  withClient,
+} from './support/pg-cluster.js';
 import { expectProblem } from './support/problem.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -31,16 +36,6 @@ if (!hasBinaries && !inCi) {
 }
 // Under CI a missing prerequisite must fail the run, so the suite runs and its setup throws.
 const describeWithClusters = hasBinaries || inCi ? describe : describe.skip;
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function one<T>(url: string, text: string, params: unknown[] = []): Promise<T> {
   return withClient(url, async (client) => (await client.query(text, params)).rows[0] as T);
@@ -61,7 +56,7 @@ async function waitForReplay(primary: PgCluster, replica: PgCluster): Promise<vo
     );
     if (done) return;
     if (Date.now() > deadline) throw new Error(`replica did not replay up to ${lsn}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -79,7 +74,7 @@ async function whileReplayPaused(
         'SELECT pg_get_wal_replay_pause_state() AS state',
       );
       if (rows[0].state === 'paused') break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
   });
   try {

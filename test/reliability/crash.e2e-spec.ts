@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { copyPgliteTemplate, ensurePgliteTemplate } from '../global-setup.js';
 import {
+  adminKeyOf,
   type Api,
   apiClient,
   type Build,
   type Json,
+  postPaymentRaw,
   snapshotBuild,
   startApi as startApiOf,
   stopApi,
@@ -117,7 +119,7 @@ async function embeddedPglite(): Promise<Engine> {
 async function crashScenario(engine: Engine): Promise<Counts> {
   let api: Api | null = await startApi(engine.env);
   try {
-    const adminKey = /Admin API key: (\S+)/.exec(api.output.join(''))?.[1];
+    const adminKey = adminKeyOf(api.output);
     expect(adminKey).toBeDefined();
 
     const call = apiClient(() => api!.base);
@@ -125,25 +127,16 @@ async function crashScenario(engine: Engine): Promise<Counts> {
     const { finance, paymentBody } = load;
 
     const post = async (key: string, body: Json): Promise<Outcome> => {
+      const reply = await postPaymentRaw(api!.base, finance, key, body);
+      if ('error' in reply) return { kind: 'network', error: reply.error };
+      const { status, text } = reply;
+      if (status >= 500) return { kind: '5xx', status, body: text };
+      if (status < 200 || status >= 300) return { kind: 'other', status, body: text };
       try {
-        const response = await fetch(`${api!.base}/v1/payments`, {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${finance}`,
-            'Content-Type': 'application/json',
-            'Idempotency-Key': key,
-          },
-          body: JSON.stringify(body),
-        });
-        const text = await response.text();
-        if (response.status >= 200 && response.status < 300)
-          return { kind: 'ack', status: response.status, body: JSON.parse(text) as Json };
-        return response.status >= 500
-          ? { kind: '5xx', status: response.status, body: text }
-          : { kind: 'other', status: response.status, body: text };
+        return { kind: 'ack', status, body: JSON.parse(text) as Json };
       } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        return { kind: 'network', error: cause?.code ?? cause?.message ?? String(error) };
+        // A 2xx whose body is not JSON was cut short: unanswered, like a lost connection.
+        return { kind: 'network', error: String(error) };
       }
     };
 
@@ -229,7 +222,7 @@ async function crashScenario(engine: Engine): Promise<Counts> {
       }
 
       // (b)–(d) before any retry: the database as the crash left it.
-      const before = await checkPaymentLedger(call, load, YEAR, engine.sql);
+      const before = await checkPaymentLedger(call, load, engine.sql);
 
       // (e) retry every unanswered request with its key and body: exactly one payment each.
       let replayed = 0;
@@ -256,7 +249,7 @@ async function crashScenario(engine: Engine): Promise<Counts> {
       );
       expect(roundPaymentsBefore.length).toBe(roundAcks.length + replayed);
 
-      const after = await checkPaymentLedger(call, load, YEAR, engine.sql);
+      const after = await checkPaymentLedger(call, load, engine.sql);
       // Every key sent so far is exactly one payment; every acknowledged id is that payment.
       expect([...after.byReference.keys()].sort()).toEqual([...allKeys].sort());
       for (const [reference, ids] of after.byReference) {

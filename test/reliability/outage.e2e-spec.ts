@@ -15,18 +15,25 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '#src/config/config.js';
 import {
+  adminKeyOf,
   type Api,
   apiClient,
   type Build,
   type Call,
   type Json,
+  postPaymentRaw,
   snapshotBuild,
   sleep,
   startApi,
   stopApi,
 } from '../support/child-api.js';
 import { checkPaymentLedger, type PaymentLoad, setUpPaymentLoad } from '../support/payment-load.js';
-import { type PgCluster, postgresBinDir, startPgCluster } from '../support/pg-cluster.js';
+import {
+  type PgCluster,
+  postgresBinDir,
+  startPgCluster,
+  withClient,
+} from '../support/pg-cluster.js';
 
 /** Concurrent request loops posting payments throughout. */
 const LOOPS = 8;
@@ -196,7 +203,7 @@ describe('database outage: PostgreSQL stopped in immediate mode under payment lo
 
 /** Keys, donor and pledge through the API, and the recorder every request goes through. */
 async function prepare(cluster: PgCluster, api: Api): Promise<Scenario> {
-  const adminKey = /Admin API key: (\S+)/.exec(api.output.join(''))?.[1];
+  const adminKey = adminKeyOf(api.output);
   expect(adminKey).toBeDefined();
   const call = apiClient(() => api.base);
   const load = await setUpPaymentLoad(call, adminKey!, RECEIVED_ON);
@@ -221,37 +228,8 @@ async function prepare(cluster: PgCluster, api: Api): Promise<Scenario> {
 
 async function postPayment(api: Api, finance: string, key: string, body: Json): Promise<Attempt> {
   const sentAt = Date.now();
-  try {
-    const response = await fetch(`${api.base}/v1/payments`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${finance}`,
-        'Content-Type': 'application/json',
-        'Idempotency-Key': key,
-      },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: Json | null = null;
-    try {
-      parsed = JSON.parse(text) as Json;
-    } catch {
-      // left null: reported below as an answer that is not JSON
-    }
-    const contentType = response.headers.get('content-type') ?? '';
-    return {
-      key,
-      body,
-      sentAt,
-      answeredAt: Date.now(),
-      status: response.status,
-      contentType,
-      parsed,
-      text,
-    };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const text = cause?.code ?? cause?.message ?? String(error);
+  const reply = await postPaymentRaw(api.base, finance, key, body);
+  if ('error' in reply) {
     return {
       key,
       body,
@@ -260,9 +238,25 @@ async function postPayment(api: Api, finance: string, key: string, body: Json): 
       status: null,
       contentType: '',
       parsed: null,
-      text,
+      text: reply.error,
     };
   }
+  let parsed: Json | null = null;
+  try {
+    parsed = JSON.parse(reply.text) as Json;
+  } catch {
+    // left null: reported below as an answer that is not JSON
+  }
+  return {
+    key,
+    body,
+    sentAt,
+    answeredAt: Date.now(),
+    status: reply.status,
+    contentType: reply.contentType,
+    parsed,
+    text: reply.text,
+  };
 }
 
 /**
@@ -436,7 +430,7 @@ async function checkNothingLost(scenario: Scenario, sql: pg.Client) {
   const { attempts, call, load } = scenario;
   const acks = attempts.filter((a) => a.status === 201);
   const refused = attempts.filter((a) => a.status === 503);
-  const before = await checkPaymentLedger(call, load, YEAR, sql);
+  const before = await checkPaymentLedger(call, load, sql);
   const { rows } = await sql.query<{ payment_id: string; number: string; status: string }>(
     'SELECT payment_id::text, number, status FROM receipts',
   );
@@ -485,7 +479,7 @@ async function checkNothingLost(scenario: Scenario, sql: pg.Client) {
       });
     }
   }
-  const after = await checkPaymentLedger(call, load, YEAR, sql);
+  const after = await checkPaymentLedger(call, load, sql);
   expect([...after.byReference.keys()].sort()).toEqual([...sentKeys].sort());
   expect([...after.byReference].filter(([, ids]) => ids.length !== 1)).toEqual([]);
   for (const a of acks) expect(after.byReference.get(a.key)).toEqual([a.parsed!.id]);
@@ -494,13 +488,7 @@ async function checkNothingLost(scenario: Scenario, sql: pg.Client) {
 }
 
 async function adminQuery<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
+  return withClient(url, async (client) => (await client.query(text)).rows as T[]);
 }
 
 /** Runs `work` over `items` with at most `width` at a time, keeping the order of `items`. */

@@ -46,6 +46,11 @@ export function snapshotBuild(): Build {
   };
 }
 
+/** The bootstrap admin key a first start printed, if it printed one. */
+export function adminKeyOf(output: string[]): string | undefined {
+  return /Admin API key: (\S+)/.exec(output.join(''))?.[1];
+}
+
 /** Starts `main` on a free port and waits until /health/ready answers 200. */
 export async function startApi(main: string, env: Record<string, string>): Promise<Api> {
   const port = await freePort();
@@ -116,4 +121,39 @@ export function apiClient(base: () => string): Call {
       replayed: response.headers.get('idempotent-replayed') === 'true',
     };
   };
+}
+
+/** A raw answer to POST /v1/payments, or the network error (its cause's code) that stood for it. */
+export type RawReply = { status: number; contentType: string; text: string } | { error: string };
+
+/**
+ * POSTs one payment to `base` with `bearer` and `idempotencyKey`, keeping the answer as sent: a
+ * test under faults must see non-JSON bodies and lost connections rather than have them thrown.
+ */
+export async function postPaymentRaw(
+  base: string,
+  bearer: string,
+  idempotencyKey: string,
+  body: Json,
+): Promise<RawReply> {
+  try {
+    const response = await fetch(`${base}/v1/payments`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${bearer}`,
+        'Content-Type': 'application/json',
+        'Idempotency-Key': idempotencyKey,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      text,
+    };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { error: cause?.code ?? cause?.message ?? String(error) };
+  }
 }

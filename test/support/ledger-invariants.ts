@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { DAY_BALANCE_BLOCK } from '#src/ledger/journal.entity.js';
 import { contributionRows } from '#src/reports/contributions.query.js';
 import { contributionRowsFromJournal, normaliseContributions } from './contributions-oracle.js';
 import type { TestApp } from './test-app.js';
@@ -133,11 +134,11 @@ export async function driftedDayBalances(
 ): Promise<{ account: string; earmark: string; effective_on: string; seq_block: string }[]> {
   return t.sql(
     `WITH from_lines AS (
-       SELECT l.account, l.earmark, e.effective_on, l.entry_seq / 1024 AS seq_block,
+       SELECT l.account, l.earmark, e.effective_on, l.entry_seq / ${DAY_BALANCE_BLOCK} AS seq_block,
               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0) AS debit_usd,
               COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0) AS credit_usd
          FROM journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq
-        GROUP BY l.account, l.earmark, e.effective_on, l.entry_seq / 1024
+        GROUP BY l.account, l.earmark, e.effective_on, l.entry_seq / ${DAY_BALANCE_BLOCK}
      )
      SELECT COALESCE(f.account, b.account) AS account, COALESCE(f.earmark, b.earmark) AS earmark,
             COALESCE(f.effective_on, b.effective_on)::text AS effective_on,

@@ -9,7 +9,8 @@ export interface PaymentLoad {
   finance: string;
   auditor: string;
   donorId: string;
-  pledgeId: string;
+  /** The year of `receivedOn`, every payment's receipt year. */
+  year: number;
   /** Half the payments settle part of the pledge, half are unpledged contributions. */
   paymentBody(key: string, n: number): Json;
 }
@@ -24,7 +25,7 @@ export async function setUpPaymentLoad(
   adminKey: string,
   receivedOn: string,
 ): Promise<PaymentLoad> {
-  const year = receivedOn.slice(0, 4);
+  const year = Number(receivedOn.slice(0, 4));
   const createKey = async (role: string) => {
     const created = await call('POST', '/v1/api-keys', adminKey, { name: role, role });
     expect(created.status).toBe(201);
@@ -56,7 +57,7 @@ export async function setUpPaymentLoad(
     finance,
     auditor,
     donorId,
-    pledgeId,
+    year,
     paymentBody: (key, n) =>
       n % 2 === 0
         ? { donorId, pledgeId, currency: 'USD', amount: '10.00', receivedOn, bankReference: key }
@@ -80,18 +81,17 @@ export interface LedgerSnapshot {
 }
 
 /**
- * The ledger a load of payments of one donor in `year` left is whole: no partial entry (each
+ * The ledger a load of payments of one donor in `load.year` left is whole: no partial entry (each
  * payment has exactly one balanced entry), the chain verifies and covers every entry numbered
  * 1..N, and the year's receipt numbers are exactly 1..N, one per payment. With `sql` (a direct
  * connection to a real PostgreSQL) the tables are checked too, for what the API does not show.
  */
 export async function checkPaymentLedger(
   call: Call,
-  load: Pick<PaymentLoad, 'finance' | 'auditor' | 'donorId'>,
-  year: number,
+  load: Pick<PaymentLoad, 'finance' | 'auditor' | 'donorId' | 'year'>,
   sql: pg.Client | null,
 ): Promise<LedgerSnapshot> {
-  const { finance, auditor, donorId } = load;
+  const { finance, auditor, donorId, year } = load;
   // Every payment, paged through the API.
   const payments: Json[] = [];
   for (let cursor: string | null = ''; cursor !== null;) {

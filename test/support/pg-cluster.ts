@@ -3,6 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 /**
  * A PostgreSQL cluster of the suite's own, started from the server's binaries on a free port, so
@@ -12,7 +13,6 @@ import { join } from 'node:path';
  */
 export interface PgCluster {
   readonly port: number;
-  readonly dataDir: string;
   /** A connection URL for `database` (default `postgres`) as the superuser `postgres`. */
   url(database?: string): string;
   start(): void;
@@ -58,6 +58,20 @@ function ownedDirectory(prefix: string): string {
   return dir;
 }
 
+/** Runs `work` on a new connection to `url`, closed once `work` settles. */
+export async function withClient<T>(
+  url: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -73,7 +87,6 @@ export async function freePort(): Promise<number> {
 function cluster(dataDir: string, port: number, owned: string[]): PgCluster {
   const self: PgCluster = {
     port,
-    dataDir,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
     start() {
       run('pg_ctl', [
@@ -115,7 +128,7 @@ function cluster(dataDir: string, port: number, owned: string[]): PgCluster {
     },
     destroy() {
       try {
-        run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+        self.stopImmediate();
       } catch {
         // already stopped
       }

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import pg from 'pg';
 import request from 'supertest';
 import { createApp, type RunningApp } from '#src/app.factory.js';
 import { SYSTEM_ACTOR } from '#src/auth/actor.js';
@@ -10,6 +9,7 @@ import { ApiKeysService } from '#src/auth/api-keys.service.js';
 import type { Role } from '#src/auth/role.js';
 import { loadConfig } from '#src/config/config.js';
 import { copyPgliteTemplate } from '../global-setup.js';
+import { withClient } from './pg-cluster.js';
 
 export interface TestApp {
   running: RunningApp;
@@ -83,11 +83,5 @@ async function provisionDatabase(): Promise<ProvisionedDatabase> {
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query(text));
 }

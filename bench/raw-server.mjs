@@ -15,36 +15,23 @@
 // payment, audit and stored-answer values); importing those modules loads the framework's
 // decorators, but nothing of the framework runs per request.
 
-import { randomUUID, createHash, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import process from 'node:process';
 import pg from 'pg';
-import { auditValues } from '#src/audit/audit.service.js';
+import { parseApiKey, secretMatches } from '#src/auth/api-key-secret.js';
 import { failedAuthBucket, publicBucket } from '#src/auth/rate-limits.js';
-import { canonicalJson, sha256Hex } from '#src/common/canonical-json.js';
 import { DomainError } from '#src/common/errors/domain-error.js';
 import { buildProblem } from '#src/common/errors/problem.js';
-import { outcomeValues } from '#src/common/http/idempotency.service.js';
+import { requestFingerprint } from '#src/common/http/idempotency.service.js';
 import { Dec } from '#src/common/money/money.js';
 import { bindNamed } from '#src/database/named-sql.js';
-import { entryValues, nextEntry } from '#src/ledger/journal.service.js';
-import {
-  paymentView,
-  pledgeAfter,
-  pledgeValues,
-  preparePayment,
-  receiptFacts,
-} from '#src/payments/payment-rules.js';
-import { paymentValues } from '#src/payments/payment.sql.js';
-import { receiptYear } from '#src/receipts/receipts.service.js';
-import {
-  formatReceiptNumber,
-  loadOrCreateSigningKey,
-  newVerificationCode,
-  normalizeVerificationCode,
-  signReceipt,
-} from '#src/receipts/receipt-signer.js';
+import { nextEntry } from '#src/ledger/journal.service.js';
+import { paymentView, preparePayment, receiptFacts } from '#src/payments/payment-rules.js';
+import { paymentWriteValues } from '#src/payments/payment.sql.js';
+import { issueReceipt, receiptYear } from '#src/receipts/receipts.service.js';
+import { loadOrCreateSigningKey, normalizeVerificationCode } from '#src/receipts/receipt-signer.js';
 import { PAYMENT_SQL as SQL } from './lib/payment-sql.mjs';
 
 const port = Number(process.env.PORT ?? 3100);
@@ -65,7 +52,6 @@ const pool = new pg.Pool({
   application_name: 'unfssc-bench-raw',
 });
 
-const KEY_PATTERN = /^unf_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -81,19 +67,17 @@ class HttpError extends Error {
 async function authenticate(header, address) {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!match) throw new HttpError(401, 'An API key is required');
-  const parsed = KEY_PATTERN.exec(match[1]);
+  const parsed = parseApiKey(match[1]);
   const { rows } = await pool.query(
     SQL.findKey.text,
-    bindNamed(SQL.findKey, { prefix: parsed?.[1] ?? null, bucket: failedAuthBucket(address) }),
+    bindNamed(SQL.findKey, { prefix: parsed?.prefix ?? null, bucket: failedAuthBucket(address) }),
   );
   const key = rows[0];
   if (failedAuthLimit > 0 && key.failures >= failedAuthLimit)
     throw new HttpError(429, 'Too many failed authentications');
   if (!parsed || key.id === null || key.revoked_at !== null)
     throw new HttpError(401, 'Unknown or revoked key');
-  const digest = createHash('sha256').update(parsed[2], 'utf8').digest();
-  const stored = key.secret_hash;
-  if (digest.length !== stored.length || !timingSafeEqual(digest, stored))
+  if (!secretMatches(parsed.secret, key.secret_hash))
     throw new HttpError(401, 'Unknown or revoked key');
   return { apiKeyId: key.id, role: key.role };
 }
@@ -123,7 +107,7 @@ async function createPayment(req, body) {
   checkPaymentBody(body);
   const actor = await authenticate(req.headers.authorization, req.socket.remoteAddress);
   if (actor.role !== 'finance') throw new HttpError(403, 'Not open to this role');
-  const fingerprint = sha256Hex(`POST /v1/payments\n${canonicalJson(body)}`);
+  const fingerprint = requestFingerprint('POST', '/v1/payments', body);
   const requestId = randomUUID();
   const client = await pool.connect();
   try {
@@ -165,28 +149,29 @@ async function paymentTransaction(client, { body, actor, idempotencyKey, fingerp
       bindNamed(SQL.reserve, { receiptYear: receiptYear(body.receivedOn) }),
     )
   ).rows[0];
-  const receipt = issueReceipt(reserved.receipt_seq, receiptFacts(body, prepared));
+  const receipt = issueReceipt(receiptFacts(body, prepared), reserved.receipt_seq, signingKey);
   const entry = nextEntry(reserved, prepared.draft);
-  const view = paymentView(prepared, body, pscRate, receipt.number, entry.seq);
+  const view = paymentView(prepared, body, pscRate, receipt.payload.number, entry.seq);
   const outcome = { status: 201, body: view };
   await client.query(
     SQL.write.text,
-    bindNamed(SQL.write, {
-      ...entryValues(entry),
-      ...receipt.values,
-      ...paymentValues(view),
-      ...pledgeValues(pledgeAfter(prepared, body.receivedOn)),
-      ...auditValues(
-        {
+    bindNamed(
+      SQL.write,
+      paymentWriteValues({
+        prepared,
+        entry,
+        receipt,
+        actor: {
           apiKeyId: actor.apiKeyId,
           role: actor.role,
+          donorId: null,
           requestId,
           idempotencyKey,
         },
-        { action: 'payment.created', resourceType: 'payment', resourceId: prepared.id },
-      ),
-      ...outcomeValues({ scope: actor.apiKeyId, key: idempotencyKey }, outcome),
-    }),
+        slot: { scope: actor.apiKeyId, key: idempotencyKey },
+        outcome,
+      }),
+    ),
   );
   return { ...outcome, replayed: false };
 }
@@ -195,32 +180,6 @@ async function replay(client, actor, key, fingerprint) {
   const { rows } = await client.query(SQL.earlierOutcome, [actor.apiKeyId, key]);
   if (rows[0].request_hash !== fingerprint) throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED');
   return { status: rows[0].status_code, body: JSON.parse(rows[0].response_body), replayed: true };
-}
-
-/** ReceiptsService.issue: the receipt numbered `seq` of its year, signed, as RECEIPT_CTE's values. */
-function issueReceipt(seq, facts) {
-  const { paymentId, ...fields } = facts;
-  const year = receiptYear(fields.receivedOn);
-  const payload = {
-    ...fields,
-    number: formatReceiptNumber(year, seq),
-    verificationCode: newVerificationCode(),
-    issuedAt: new Date().toISOString(),
-  };
-  return {
-    number: payload.number,
-    values: {
-      receiptNumber: payload.number,
-      receiptYear: year,
-      receiptSeq: seq,
-      paymentId,
-      donorId: payload.donorId,
-      verificationCode: payload.verificationCode,
-      receiptPayload: JSON.stringify(payload),
-      signature: signReceipt(payload, signingKey.privateKey),
-      keyId: signingKey.keyId,
-    },
-  };
 }
 
 /** GET /v1/public/receipts/{code}: ReceiptsService.verifyPublic, the hit counted in the read. */

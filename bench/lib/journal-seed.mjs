@@ -10,6 +10,8 @@
 // but not computed from the entries' content, so GET /v1/ledger/verify would reject it; no
 // report reads it.
 
+import { DAY_BALANCE_BLOCK } from '#src/ledger/journal.entity.js';
+
 export const ENTRIES_PER_BLOCK = 20;
 export const LINES_PER_BLOCK = 72;
 const DONORS = 300;
@@ -136,11 +138,11 @@ const PLEDGES = `
 
 const DAY_BALANCES = `
   INSERT INTO account_day_balances (account, earmark, effective_on, seq_block, debit_usd, credit_usd)
-  SELECT l.account, l.earmark, e.effective_on, l.entry_seq / 1024,
+  SELECT l.account, l.earmark, e.effective_on, l.entry_seq / ${DAY_BALANCE_BLOCK},
          COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'debit'), 0),
          COALESCE(sum(l.amount_usd) FILTER (WHERE l.side = 'credit'), 0)
     FROM journal_lines l JOIN journal_entries e ON e.seq = l.entry_seq
-   GROUP BY l.account, l.earmark, e.effective_on, l.entry_seq / 1024`;
+   GROUP BY l.account, l.earmark, e.effective_on, l.entry_seq / ${DAY_BALANCE_BLOCK}`;
 
 /**
  * Appends blocks [fromBlock, toBlock) of the history to a migrated database whose journal holds

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Dec, formatAmount, formatUsd, parseAmount } from '#src/common/money/money.js';
+import { bindNamed } from '#src/database/named-sql.js';
 import { postPayment } from '#src/payments/payment-posting.js';
 import { formatReceiptNumber, newVerificationCode } from '#src/receipts/receipt-signer.js';
 import { inParallel } from './http-client.mjs';
@@ -314,13 +315,10 @@ const NEXT_HASH = "encode(sha256(convert_to(:hash::text || :nseq::text, 'UTF8'))
 const sql = (text, params) => text.replace(/\$(\d+)/g, (_, n) => params[Number(n) - 1]);
 /** A named statement (src/database/named-sql.ts) with each parameter replaced by an expression. */
 function named(statement, expressions) {
-  return sql(
-    statement.text,
-    statement.names.map((name) => {
-      if (!(name in expressions)) throw new Error(`pgbench script: no expression for :${name}`);
-      return `(${expressions[name]})`;
-    }),
+  const wrapped = Object.fromEntries(
+    Object.entries(expressions).map(([name, expression]) => [name, `(${expression})`]),
   );
+  return sql(statement.text, bindNamed(statement, wrapped));
 }
 
 /** The statements both scripts share before the lookup. */

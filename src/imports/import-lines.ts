@@ -13,14 +13,12 @@ import { boundedRun } from '#src/imports/bounded-run.js';
 import type { CsvShape, ImportLine } from '#src/imports/import-csv.js';
 import { JournalService } from '#src/ledger/journal.service.js';
 import { PaymentBatchWriter } from '#src/imports/payment-batches.js';
-import { PaymentsService } from '#src/payments/payments.service.js';
 import { PledgesService } from '#src/pledges/pledges.service.js';
 import { RatesService } from '#src/rates/rates.service.js';
 import { ReceiptsService } from '#src/receipts/receipts.service.js';
 
 /** The services an import writes through: the API's own, so every rule applies unchanged. */
 export interface ImportServices {
-  payments: PaymentsService;
   pledges: PledgesService;
   /** Payments a batch per transaction, through the same rules (decision 0014, "Batches"). */
   paymentBatches: PaymentBatchWriter;
@@ -41,7 +39,6 @@ export async function buildImportServices(
   const receipts = new ReceiptsService(dataSource, config);
   await receipts.onModuleInit();
   return {
-    payments: new PaymentsService(dataSource, idempotency, journal, receipts, audit, config),
     paymentBatches: new PaymentBatchWriter(dataSource, receipts, config),
     pledges: new PledgesService(dataSource, idempotency, journal, rates, audit, config),
   };
@@ -59,7 +56,7 @@ export type LineOutcome =
   | { line: number; idempotencyKey: string; outcome: 'failed'; code: string; message: string };
 
 /** A service's create method, as payments and pledges both have it. */
-export type CreateLine<T> = (
+type CreateLine<T> = (
   input: T,
   actor: Actor,
   fingerprint: string,
@@ -153,7 +150,7 @@ export async function withRetry<R>(attempt: () => Promise<R>): Promise<R> {
  * The line's own refusal (a rule of the domain, or a rule the database enforces on the data), or
  * null for a failure that is not the line's fault and stops the run.
  */
-function asRefusal(error: unknown): { code: string; message: string } | null {
+export function asRefusal(error: unknown): { code: string; message: string } | null {
   if (error instanceof DomainError) return { code: error.code, message: error.message };
   if (!(error instanceof QueryFailedError)) return null;
   const state = sqlState(error) ?? '';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError } from '#src/common/errors/domain-error.js';
+import { ErrorCode } from '#src/common/errors/error-code.js';
 import {
+  IDEMPOTENCY_KEY_REUSED_MESSAGE,
   requestFingerprint,
   SYSTEM_IDEMPOTENCY_SCOPE,
 } from '#src/common/http/idempotency.service.js';
@@ -9,7 +10,7 @@ import { Dec, type Decimal } from '#src/common/money/money.js';
 import type { AppConfig } from '#src/config/config.js';
 import { bindNamed, namedSql } from '#src/database/named-sql.js';
 import type { CsvShape, ImportLine } from '#src/imports/import-csv.js';
-import { type LineOutcome, withRetry } from '#src/imports/import-lines.js';
+import { asRefusal, type LineOutcome, withRetry } from '#src/imports/import-lines.js';
 import { type JournalEntryView } from '#src/ledger/journal-hash.js';
 import { type LedgerHead, nextEntry } from '#src/ledger/journal.service.js';
 import type { CreatePaymentDto, PaymentResponse } from '#src/payments/payment.dto.js';
@@ -131,12 +132,20 @@ const WRITE = namedSql(`
     FROM unnest(:keys::text[], :responseBodies::text[]) AS o (key, body)
    WHERE k.api_key_id = :scope::uuid AND k.key = o.key`);
 
-/** A line ready to be numbered: its rules passed, its pledge state after it known. */
+/** A line ready to be numbered: its rules passed. */
 interface Accepted {
   index: number;
   line: ImportLine<CreatePaymentDto>;
   prepared: PreparedPayment;
-  pledgeAfter: PledgeState | null;
+}
+
+/**
+ * The accepted lines in file order, and each pledge they pay in the state its last payment in
+ * the batch left (in the order the batch first paid them).
+ */
+interface Checked {
+  accepted: Accepted[];
+  pledges: Map<string, PledgeState>;
 }
 
 export class PaymentBatchWriter {
@@ -163,8 +172,8 @@ export class PaymentBatchWriter {
       const outcomes: LineOutcome[] = new Array<LineOutcome>(lines.length);
       const fingerprints = lines.map((line) => requestFingerprint('POST', shape.path, line.body));
       const claimed = await this.claim(manager, lines, fingerprints, outcomes);
-      const accepted = await this.check(manager, lines, claimed, outcomes);
-      if (accepted.length > 0) await this.post(manager, accepted, requestId, outcomes);
+      const checked = await this.check(manager, lines, claimed, outcomes);
+      if (checked.accepted.length > 0) await this.post(manager, checked, requestId, outcomes);
       return outcomes;
     });
   }
@@ -205,9 +214,8 @@ export class PaymentBatchWriter {
                 line: line.line,
                 idempotencyKey: line.idempotencyKey,
                 outcome: 'failed',
-                code: 'IDEMPOTENCY_KEY_REUSED',
-                message:
-                  'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+                code: ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                message: IDEMPOTENCY_KEY_REUSED_MESSAGE,
               };
       });
     }
@@ -220,8 +228,10 @@ export class PaymentBatchWriter {
     lines: readonly ImportLine<CreatePaymentDto>[],
     claimed: number[],
     outcomes: LineOutcome[],
-  ): Promise<Accepted[]> {
-    if (claimed.length === 0) return [];
+  ): Promise<Checked> {
+    const pledgesNow = new Map<string, PledgeState>();
+    const accepted: Accepted[] = [];
+    if (claimed.length === 0) return { accepted, pledges: pledgesNow };
     const inputs = claimed.map((index) => lines[index].input);
     const found = (await manager.query(
       LOOKUP.text,
@@ -233,8 +243,6 @@ export class PaymentBatchWriter {
         pledgeIds: inputs.map((input) => input.pledgeId ?? null),
       }),
     )) as (PaymentLookupRow & { n: number })[];
-    const pledgesNow = new Map<string, PledgeState>();
-    const accepted: Accepted[] = [];
     const refused: string[] = [];
     found.forEach((row, position) => {
       const index = claimed[position];
@@ -243,30 +251,30 @@ export class PaymentBatchWriter {
         const pledgeId = line.input.pledgeId;
         const now = pledgeId ? (pledgesNow.get(pledgeId) ?? null) : null;
         const prepared = preparePayment(line.input, row, now, this.pscRate, randomUUID());
-        const after = pledgeAfter(prepared, line.input.receivedOn);
+        const after = pledgeAfter(prepared);
         if (after) pledgesNow.set(after.id, after);
-        accepted.push({ index, line, prepared, pledgeAfter: after });
+        accepted.push({ index, line, prepared });
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
+        const refusal = asRefusal(error);
+        if (refusal === null) throw error;
         outcomes[index] = {
           line: line.line,
           idempotencyKey: line.idempotencyKey,
           outcome: 'failed',
-          code: error.code,
-          message: error.message,
+          ...refusal,
         };
         refused.push(line.idempotencyKey);
       }
     });
     if (refused.length > 0)
       await manager.query(WITHDRAW.text, bindNamed(WITHDRAW, { scope: SCOPE, keys: refused }));
-    return accepted;
+    return { accepted, pledges: pledgesNow };
   }
 
   /** Numbers, chains, signs and writes the accepted lines: the locks are held from here. */
   private async post(
     manager: EntityManager,
-    accepted: Accepted[],
+    { accepted, pledges }: Checked,
     requestId: string,
     outcomes: LineOutcome[],
   ): Promise<void> {
@@ -299,7 +307,10 @@ export class PaymentBatchWriter {
       );
       return { item, receipt, entry, view };
     });
-    await manager.query(WRITE.text, bindNamed(WRITE, writeValues(written, head, requestId)));
+    await manager.query(
+      WRITE.text,
+      bindNamed(WRITE, writeValues(written, [...pledges.values()], head, requestId)),
+    );
     for (const { item, view } of written) {
       outcomes[item.index] = {
         line: item.line.line,
@@ -329,18 +340,21 @@ interface Written {
   view: PaymentResponse;
 }
 
-/** WRITE's parameters: one array per column, in line order. */
-function writeValues(written: Written[], head: LedgerHead, requestId: string) {
+/**
+ * WRITE's parameters: one array per column, in line order; a pledge paid twice in the batch is
+ * written once, in the state its last payment left (`pledgeStates`, from `check`).
+ */
+function writeValues(
+  written: Written[],
+  pledgeStates: PledgeState[],
+  head: LedgerHead,
+  requestId: string,
+) {
   const of = <R>(pick: (row: Written) => R): R[] => written.map(pick);
   const lines = written.flatMap(({ entry }) =>
     entry.lines.map((line, index) => ({ seq: entry.seq, no: index + 1, line })),
   );
   const lineOf = <R>(pick: (row: (typeof lines)[number]) => R): R[] => lines.map(pick);
-  // A pledge paid twice in the batch is written once, in the state its last payment left.
-  const pledges = new Map<string, PledgeState>();
-  for (const { item } of written)
-    if (item.pledgeAfter) pledges.set(item.pledgeAfter.id, item.pledgeAfter);
-  const pledgeStates = [...pledges.values()];
   return {
     seqs: of((w) => w.entry.seq),
     effectiveOns: of((w) => w.entry.effectiveOn),

@@ -72,7 +72,7 @@ export interface LedgerHead {
  * Locks the head until commit, so numbering and the hash chain follow commit order exactly. A
  * posting takes it last, after every check, and holds it for one more statement and the commit.
  */
-export const LOCK_HEAD = 'SELECT seq::text AS seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE';
+const LOCK_HEAD = 'SELECT seq::text AS seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE';
 
 /**
  * The entry, its lines (one `unnest` of column arrays) and the new head, as data-modifying CTEs
@@ -98,7 +98,7 @@ export const ENTRY_CTES = `
 
 const WRITE_ENTRY = namedSql<EntryParameter>(`WITH ${ENTRY_CTES} SELECT 1`);
 
-export type EntryParameter = keyof ReturnType<typeof entryValues>;
+type EntryParameter = keyof ReturnType<typeof entryValues>;
 
 /** Numbers and hashes the entry that follows `head`: pure, so every writer chains alike. */
 export function nextEntry(head: LedgerHead, draft: EntryDraft): JournalEntryView {

@@ -151,15 +151,15 @@ function checkPledge(input: CreatePaymentDto, pledge: PledgeState): PledgeState 
 }
 
 /** The pledge as this payment leaves it, or null for an unpledged payment. */
-export function pledgeAfter(prepared: PreparedPayment, receivedOn: string): PledgeState | null {
-  const { pledge, posting, amount } = prepared;
+export function pledgeAfter(prepared: PreparedPayment): PledgeState | null {
+  const { pledge, posting, amount, draft } = prepared;
   if (!pledge) return null;
   return {
     ...pledge,
     status: posting.settles ? 'paid' : 'partially_paid',
     paidAmount: pledge.paidAmount.plus(amount),
     relievedUsd: pledge.relievedUsd.plus(posting.relievedUsd),
-    lastEventOn: maxDate(pledge.lastEventOn, receivedOn),
+    lastEventOn: maxDate(pledge.lastEventOn, draft.effectiveOn),
   };
 }
 

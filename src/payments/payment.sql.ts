@@ -1,10 +1,22 @@
-import { AUDIT_EVENT_CTE } from '#src/audit/audit.service.js';
-import { STORE_OUTCOME_SQL } from '#src/common/http/idempotency.service.js';
+import { AUDIT_EVENT_CTE, auditValues } from '#src/audit/audit.service.js';
+import type { Actor } from '#src/auth/actor.js';
+import {
+  type HttpOutcome,
+  type OutcomeSlot,
+  outcomeValues,
+  STORE_OUTCOME_SQL,
+} from '#src/common/http/idempotency.service.js';
 import { namedSql } from '#src/database/named-sql.js';
+import type { JournalEntryView } from '#src/ledger/journal-hash.js';
 import type { PaymentResponse } from '#src/payments/payment.dto.js';
-import { ENTRY_CTES } from '#src/ledger/journal.service.js';
+import { ENTRY_CTES, entryValues } from '#src/ledger/journal.service.js';
+import { pledgeAfter, pledgeValues, type PreparedPayment } from '#src/payments/payment-rules.js';
 import { PLEDGE_COLUMNS } from '#src/pledges/pledges.repository.js';
-import { NEXT_RECEIPT_SEQ_CTE, RECEIPT_CTE } from '#src/receipts/receipts.service.js';
+import {
+  type IssuedReceipt,
+  NEXT_RECEIPT_SEQ_CTE,
+  RECEIPT_CTE,
+} from '#src/receipts/receipts.service.js';
 
 /**
  * The statements of `POST /v1/payments` after the idempotency claim: three round trips, of which
@@ -98,5 +110,34 @@ export function paymentValues(view: PaymentResponse) {
     fxGainLossUsd: view.fxGainLossUsd,
     pscRate: view.pscRate,
     pscUsd: view.pscUsd,
+  };
+}
+
+/**
+ * Every value of PAYMENT_SQL.write: the numbered entry, the signed receipt, the payment as
+ * answered (`outcome.body`), the pledge as the payment leaves it, the audit event of `actor`
+ * and the answer kept in `slot` for replays. Pure: the API and the bench's raw baseline send
+ * the same values.
+ */
+export function paymentWriteValues(parts: {
+  prepared: PreparedPayment;
+  entry: JournalEntryView;
+  receipt: Pick<IssuedReceipt, 'values'>;
+  actor: Actor;
+  slot: OutcomeSlot | null;
+  outcome: HttpOutcome<PaymentResponse>;
+}) {
+  const { prepared, entry, receipt, actor, slot, outcome } = parts;
+  return {
+    ...entryValues(entry),
+    ...receipt.values,
+    ...paymentValues(outcome.body),
+    ...pledgeValues(pledgeAfter(prepared)),
+    ...auditValues(actor, {
+      action: 'payment.created',
+      resourceType: 'payment',
+      resourceId: prepared.id,
+    }),
+    ...outcomeValues(slot, outcome),
   };
 }

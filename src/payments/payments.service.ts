@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { openApprovalRequest } from '#src/approvals/approval-request.js';
 import type { ApprovalRequestResponse } from '#src/approvals/approval-request.dto.js';
-import { AuditService, auditValues } from '#src/audit/audit.service.js';
+import { AuditService } from '#src/audit/audit.service.js';
 import type { Actor } from '#src/auth/actor.js';
 import { canSeeDonor, donorScope } from '#src/auth/donor-scope.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/config.js';
@@ -14,28 +14,20 @@ import { ErrorCode } from '#src/common/errors/error-code.js';
 import {
   IdempotencyService,
   type IdempotentOutcome,
-  outcomeValues,
 } from '#src/common/http/idempotency.service.js';
 import { decodeCursor, type Page, toPage, UUID_PATTERN } from '#src/common/http/pagination.js';
 import { Dec, type Decimal, formatAmount, formatUsd } from '#src/common/money/money.js';
 import { bindNamed } from '#src/database/named-sql.js';
-import {
-  entryValues,
-  JournalService,
-  type LedgerHead,
-  nextEntry,
-} from '#src/ledger/journal.service.js';
+import { JournalService, type LedgerHead, nextEntry } from '#src/ledger/journal.service.js';
 import type { CreatePaymentDto, PaymentResponse } from '#src/payments/payment.dto.js';
 import { mirrorLines } from '#src/payments/payment-posting.js';
 import {
   type PaymentLookupRow,
   paymentView,
-  pledgeAfter,
-  pledgeValues,
   preparePayment,
   receiptFacts,
 } from '#src/payments/payment-rules.js';
-import { PAYMENT_SQL, paymentValues } from '#src/payments/payment.sql.js';
+import { PAYMENT_SQL, paymentWriteValues } from '#src/payments/payment.sql.js';
 import { findPayment, listPayments, type PaymentRow } from '#src/payments/payments.repository.js';
 import { lockPledge, type PledgeState, savePledgeState } from '#src/pledges/pledges.repository.js';
 import { formatRate } from '#src/rates/rates.service.js';
@@ -94,18 +86,10 @@ export class PaymentsService {
       const outcome = { status: 201, body: view };
       await manager.query(
         PAYMENT_SQL.write.text,
-        bindNamed(PAYMENT_SQL.write, {
-          ...entryValues(entry),
-          ...receipt.values,
-          ...paymentValues(view),
-          ...pledgeValues(pledgeAfter(prepared, input.receivedOn)),
-          ...auditValues(actor, {
-            action: 'payment.created',
-            resourceType: 'payment',
-            resourceId: prepared.id,
-          }),
-          ...outcomeValues(slot, outcome),
-        }),
+        bindNamed(
+          PAYMENT_SQL.write,
+          paymentWriteValues({ prepared, entry, receipt, actor, slot, outcome }),
+        ),
       );
       return { ...outcome, stored: true };
     });

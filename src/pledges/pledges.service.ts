@@ -415,12 +415,11 @@ function checkCreateInput(input: CreatePledgeDto, amount: Decimal): Instalment[]
 }
 
 /** Raises NOT_FOUND. */
-export async function assertDonorExists(manager: EntityManager, donorId: string): Promise<string> {
+async function assertDonorExists(manager: EntityManager, donorId: string): Promise<void> {
   const rows = (await manager.query('SELECT name FROM donors WHERE id = $1', [donorId])) as {
     name: string;
   }[];
   if (rows.length === 0) throw DomainError.notFound('Donor', donorId);
-  return rows[0].name;
 }
 
 export function toPledgeResponse(pledge: PledgeState): PledgeResponse {

@@ -85,6 +85,39 @@ export function receiptYear(receivedOn: string): number {
   return Number(receivedOn.slice(0, 4));
 }
 
+/**
+ * The receipt of a payment numbered `seq` of its year (from NEXT_RECEIPT_SEQ_CTE), signed with
+ * `key`, and the values of RECEIPT_CTE that store it in the payment's transaction.
+ */
+export function issueReceipt(
+  facts: ReceiptFacts,
+  seq: number,
+  key: Pick<SigningKey, 'privateKey' | 'keyId'>,
+): IssuedReceipt {
+  const year = receiptYear(facts.receivedOn);
+  const { paymentId, ...fields } = facts;
+  const payload: ReceiptPayload = {
+    ...fields,
+    number: formatReceiptNumber(year, seq),
+    verificationCode: newVerificationCode(),
+    issuedAt: new Date().toISOString(),
+  };
+  return {
+    payload,
+    values: {
+      receiptNumber: payload.number,
+      receiptYear: year,
+      receiptSeq: seq,
+      paymentId,
+      donorId: payload.donorId,
+      verificationCode: payload.verificationCode,
+      receiptPayload: JSON.stringify(payload),
+      signature: signReceipt(payload, key.privateKey),
+      keyId: key.keyId,
+    },
+  };
+}
+
 @Injectable()
 export class ReceiptsService implements OnModuleInit {
   private readonly logger = new Logger(ReceiptsService.name);
@@ -112,33 +145,9 @@ export class ReceiptsService implements OnModuleInit {
     );
   }
 
-  /**
-   * The receipt of a payment numbered `seq` of its year (from NEXT_RECEIPT_SEQ_CTE), signed, and
-   * the values of RECEIPT_CTE that store it in the payment's transaction.
-   */
+  /** `issueReceipt` with this server's signing key. */
   issue(facts: ReceiptFacts, seq: number): IssuedReceipt {
-    const year = receiptYear(facts.receivedOn);
-    const { paymentId, ...fields } = facts;
-    const payload: ReceiptPayload = {
-      ...fields,
-      number: formatReceiptNumber(year, seq),
-      verificationCode: newVerificationCode(),
-      issuedAt: new Date().toISOString(),
-    };
-    return {
-      payload,
-      values: {
-        receiptNumber: payload.number,
-        receiptYear: year,
-        receiptSeq: seq,
-        paymentId,
-        donorId: payload.donorId,
-        verificationCode: payload.verificationCode,
-        receiptPayload: JSON.stringify(payload),
-        signature: signReceipt(payload, this.key.privateKey),
-        keyId: this.key.keyId,
-      },
-    };
+    return issueReceipt(facts, seq, this.key);
   }
 
   /** Marks the receipt of a reversed payment cancelled; its signed content stays as issued. */

@@ -29,6 +29,18 @@ export interface StoredOutcome<T> extends HttpOutcome<T> {
 export const STORE_OUTCOME_SQL =
   'UPDATE idempotency_keys SET status_code = :statusCode, response_body = :responseBody WHERE api_key_id = :scope AND key = :key';
 
+/** Claims the key `$2` of API key `$1` for the request fingerprinted `$3`; no row when taken. */
+export const CLAIM_KEY_SQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key`;
+
+/** The fingerprint and stored answer of the request that claimed the key `$2` of API key `$1`. */
+export const EARLIER_OUTCOME_SQL =
+  'SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE api_key_id = $1 AND key = $2';
+
+/** The message of IDEMPOTENCY_KEY_REUSED, the API's and the bulk import's. */
+export const IDEMPOTENCY_KEY_REUSED_MESSAGE =
+  'This Idempotency-Key was already used with a different request; use a new key for a new request.';
+
 export interface IdempotentOutcome<T> extends HttpOutcome<T> {
   /** True when this is the stored answer to an earlier request with the same key. */
   replayed: boolean;
@@ -126,21 +138,19 @@ export class IdempotencyService {
     key: string,
     fingerprint: string,
   ): Promise<IdempotentOutcome<unknown> | null> {
-    const inserted = (await manager.query(
-      `INSERT INTO idempotency_keys (api_key_id, key, request_hash) VALUES ($1, $2, $3)
-       ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key`,
-      [apiKeyId, key, fingerprint],
-    )) as unknown[];
+    const inserted = (await manager.query(CLAIM_KEY_SQL, [
+      apiKeyId,
+      key,
+      fingerprint,
+    ])) as unknown[];
     if (inserted.length > 0) return null;
-    const [row] = (await manager.query(
-      'SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE api_key_id = $1 AND key = $2',
-      [apiKeyId, key],
-    )) as { request_hash: string; status_code: number; response_body: string }[];
+    const [row] = (await manager.query(EARLIER_OUTCOME_SQL, [apiKeyId, key])) as {
+      request_hash: string;
+      status_code: number;
+      response_body: string;
+    }[];
     if (row.request_hash !== fingerprint) {
-      throw new DomainError(
-        ErrorCode.IDEMPOTENCY_KEY_REUSED,
-        'This Idempotency-Key was already used with a different request; use a new key for a new request.',
-      );
+      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_REUSED_MESSAGE);
     }
     return {
       status: row.status_code,
